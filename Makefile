@@ -1,0 +1,41 @@
+# Two commands on a fresh machine (only Python 3.11 + pip): `make demo` and `make test`.
+# Each bootstraps .venv from pyproject.toml on first use (torch==2.13.0 CPU is taken from the local wheel cache).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: venv test test-slow test-all demo bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## the default suite: everything needed to trust a release, < 15 min on 2 cores
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+## the long tests (real pyhf fits on the ATLAS workspace, full benchmarks in miniature, ...)
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m "slow" $(PYTEST_ARGS)
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## the default adaptive scan of the mass-plane toy: writes demo/scan.h5 and demo/contour.png
+demo: $(STAMP)
+	$(BIN)/active-science demo --out demo --force
+
+## every benchmark in --quick mode (JSON in bench/)
+bench: $(STAMP)
+	@mkdir -p bench
+	$(BIN)/python -m benchmarks.contour --quick --out bench/contour.json
+
+clean:
+	rm -rf $(VENV) demo bench .pytest_cache

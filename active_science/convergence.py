@@ -1,0 +1,112 @@
+"""Stopping rules for the loop; they compose with ``&`` and ``|`` (EmuKit style).
+
+A rule looks at the ``LoopStatus`` after each round and says whether to stop.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from active_science.exceptions import InvalidInputError
+
+__all__ = ["LoopStatus", "StoppingRule", "MaxEvaluations", "UncertainFractionBelow", "ContourStable", "Never"]
+
+
+@dataclass(frozen=True)
+class LoopStatus:
+    """What stopping rules see after a round."""
+
+    num_evaluations: int
+    num_failed: int
+    round: int
+    uncertain_fraction: tuple[float, ...] = field(default_factory=tuple)
+    contour_change: tuple[float, ...] = field(default_factory=tuple)
+
+
+class StoppingRule:
+    """Base of stopping rules: ``rule(status) -> bool``; combine with ``&`` and ``|``."""
+
+    def __call__(self, status: LoopStatus) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __and__(self, other: StoppingRule) -> StoppingRule:
+        return _Combined(self, other, all, "&")
+
+    def __or__(self, other: StoppingRule) -> StoppingRule:
+        return _Combined(self, other, any, "|")
+
+    def describe(self) -> str:
+        return repr(self)
+
+
+class _Combined(StoppingRule):
+    def __init__(self, a: StoppingRule, b: StoppingRule, how: object, symbol: str) -> None:
+        self.a, self.b, self.how, self.symbol = a, b, how, symbol
+
+    def __call__(self, status: LoopStatus) -> bool:
+        return bool(self.how([self.a(status), self.b(status)]))  # type: ignore[operator]
+
+    def __repr__(self) -> str:
+        return f"({self.a!r} {self.symbol} {self.b!r})"
+
+
+class Never(StoppingRule):
+    """Never stop early (run the whole budget)."""
+
+    def __call__(self, status: LoopStatus) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "Never()"
+
+
+@dataclass(frozen=True)
+class MaxEvaluations(StoppingRule):
+    """Stop once ``n`` evaluations (successful or failed) were made."""
+
+    n: int
+
+    def __call__(self, status: LoopStatus) -> bool:
+        return status.num_evaluations >= self.n
+
+
+@dataclass(frozen=True)
+class UncertainFractionBelow(StoppingRule):
+    """Stop when the fraction of the space whose label is uncertain (misclassification probability above
+    ``probability``) has been below ``tolerance`` for ``patience`` consecutive rounds.
+
+    Example:
+        >>> rule = UncertainFractionBelow(0.01, patience=2)
+        >>> rule(LoopStatus(40, 0, 9, uncertain_fraction=(0.3, 0.005, 0.004)))
+        True
+    """
+
+    tolerance: float = 0.01
+    patience: int = 2
+    probability: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.tolerance < 1.0 or not math.isfinite(self.tolerance):
+            raise InvalidInputError(f"tolerance={self.tolerance} must lie in [0, 1), e.g. 0.01")
+        if self.patience < 1:
+            raise InvalidInputError(f"patience={self.patience} must be >= 1")
+        if not 0.0 < self.probability < 0.5:
+            raise InvalidInputError(f"probability={self.probability} must lie in (0, 0.5), e.g. 0.05")
+
+    def __call__(self, status: LoopStatus) -> bool:
+        recent = status.uncertain_fraction[-self.patience :]
+        return len(recent) == self.patience and all(f < self.tolerance for f in recent)
+
+
+@dataclass(frozen=True)
+class ContourStable(StoppingRule):
+    """Stop when the predicted label changed on less than ``tolerance`` of the reference points for ``patience``
+    consecutive rounds."""
+
+    tolerance: float = 0.002
+    patience: int = 2
+
+    def __call__(self, status: LoopStatus) -> bool:
+        recent = status.contour_change[-self.patience :]
+        return len(recent) == self.patience and all(c < self.tolerance for c in recent)

@@ -1,0 +1,110 @@
+"""matplotlib figures with one consistent, colour-blind-safe style (Okabe-Ito palette)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["OKABE_ITO", "contour_figure", "uncertain_fraction_figure"]
+
+#: Okabe & Ito (2008) colour-blind-safe palette
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline", "pdf", "svg"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def contour_figure(
+    result: Any,
+    *,
+    rounds: np.ndarray | None = None,
+    true_lines: Sequence[np.ndarray] | None = None,
+    official: tuple[np.ndarray, np.ndarray] | None = None,
+    title: str | None = None,
+    show_uncertain: bool = True,
+    resolution: int = 150,
+    ax: Any = None,
+) -> Any:
+    """The scan's contour: estimated boundary, uncertain band, evaluated points coloured by round.
+
+    Args:
+        result: a 2D ``ScanResult``.
+        rounds: `(n,)` round index of each evaluated point (colours and numbers them), or None.
+        true_lines: polylines of the exact contour, drawn dashed, if known.
+        official: ``(points (m, 2), excluded (m,))`` official decisions (e.g. ATLAS), drawn as markers.
+    """
+    plt = _plt()
+    space = result.space
+    if space.dim != 2:
+        from active_science.exceptions import InvalidInputError
+
+        raise InvalidInputError(f"contour_figure draws 2D scans; this one is {space.dim}D")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 5.0), layout="constrained")
+    else:
+        fig = ax.figure
+    g = np.linspace(0.0, 1.0, resolution)
+    U = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
+    theta = space.from_unit(U)
+    feasible = space.satisfies_constraint(theta)
+    x = theta[:, 0].reshape(resolution, resolution)
+    y = theta[:, 1].reshape(resolution, resolution)
+    if result.surrogate is not None:
+        p_excl = np.where(feasible, result.probability_excluded(theta), np.nan).reshape(resolution, resolution)
+        ax.contourf(x, y, p_excl, levels=[-0.01, 0.5, 1.01], colors=[OKABE_ITO["sky"], OKABE_ITO["orange"]], alpha=0.25)
+        if show_uncertain:
+            unc = np.where(feasible, np.minimum(p_excl, 1 - p_excl) > 0.05, np.nan).reshape(resolution, resolution)
+            ax.contourf(x, y, unc, levels=[0.5, 1.5], colors="none", hatches=["...."])
+        for i, seg in enumerate(result.contour_points(resolution=resolution)):
+            ax.plot(seg[:, 0], seg[:, 1], color=OKABE_ITO["vermillion"], lw=2.2, label="scan estimate" if i == 0 else None)
+    for i, seg in enumerate(true_lines or []):
+        ax.plot(seg[:, 0], seg[:, 1], color=OKABE_ITO["black"], ls="--", lw=1.5, label="truth" if i == 0 else None)
+    pts = result.points
+    if len(pts):
+        if rounds is not None and len(rounds) == len(pts):
+            sc = ax.scatter(pts[:, 0], pts[:, 1], c=rounds, cmap="viridis", s=14, edgecolors="k", linewidths=0.3, zorder=3)
+            fig.colorbar(sc, ax=ax, label="round")
+        else:
+            ax.scatter(pts[:, 0], pts[:, 1], color=OKABE_ITO["blue"], s=12, zorder=3, label="evaluated")
+    if official is not None:
+        opts, oexcl = official
+        ax.scatter(opts[oexcl, 0], opts[oexcl, 1], marker="x", color=OKABE_ITO["black"], s=30, label="official: excluded", zorder=4)
+        ax.scatter(opts[~oexcl, 0], opts[~oexcl, 1], marker="o", facecolors="none", edgecolors=OKABE_ITO["black"], s=30, label="official: allowed", zorder=4)
+    ax.set_xlabel(space.names[0])
+    ax.set_ylabel(space.names[1])
+    ax.set_title(title or f"exclusion scan: {result.n_evaluations} evaluations, CLs < {result.level:g} excluded")
+    ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def uncertain_fraction_figure(uncertain_fraction: Sequence[float], evaluations: Sequence[int], *, ax: Any = None) -> Any:
+    """Uncertain fraction of the space after each round vs evaluations spent."""
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
+    else:
+        fig = ax.figure
+    ax.plot(evaluations, uncertain_fraction, marker="o", ms=3, color=OKABE_ITO["blue"])
+    ax.set_xlabel("evaluations")
+    ax.set_ylabel("uncertain fraction of the space")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    return fig

@@ -1,0 +1,139 @@
+"""Exact GP surrogate: botorch ``SingleTaskGP`` with known (heteroskedastic) or inferred noise.
+
+Inputs live in the unit cube; outputs are standardised by botorch's ``Standardize`` outcome transform; everything
+runs in float64. Fitting is seeded so that the same data give the same hyperparameters on every run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import torch
+from botorch.exceptions import ModelFittingError
+from botorch.fit import fit_gpytorch_mll
+from botorch.models import SingleTaskGP
+from botorch.models.transforms.outcome import Standardize
+from botorch.models.utils.gpytorch_modules import get_covar_module_with_dim_scaled_prior
+from gpytorch.kernels import ScaleKernel
+from gpytorch.mlls import ExactMarginalLogLikelihood
+
+from active_science.exceptions import InvalidInputError
+
+__all__ = ["GPSurrogate"]
+
+logger = logging.getLogger(__name__)
+
+DTYPE = torch.float64
+
+
+def _as_tensor(a: np.ndarray) -> torch.Tensor:
+    return torch.as_tensor(np.ascontiguousarray(a), dtype=DTYPE)
+
+
+class GPSurrogate:
+    """Gaussian-process model of the loop's values.
+
+    Args:
+        noise: ``"known"`` uses the evaluations' own variances (heteroskedastic, fixed noise; falls back to
+            ``"inferred"`` when some are unknown); ``"inferred"`` learns one homoskedastic noise level.
+        min_noise: lower bound on the fixed noise, relative to the variance of the observed values (keeps the
+            kernel matrix well conditioned when the simulator claims near-zero noise).
+
+    Example:
+        >>> X = np.linspace(0, 1, 8)[:, None]; y = np.sin(6 * X[:, 0])
+        >>> gp = GPSurrogate().fit(X, y, np.full(8, 1e-4), seed=0)
+        >>> mean, var = gp.predict(np.array([[0.5]]))
+        >>> bool(abs(mean[0] - np.sin(3.0)) < 0.1)
+        True
+    """
+
+    name = "gp"
+
+    def __init__(
+        self,
+        *,
+        noise: Literal["known", "inferred"] = "known",
+        kernel: Literal["rbf", "matern52"] = "matern52",
+        outputscale: bool = False,
+        min_noise: float = 1e-5,
+    ) -> None:
+        if noise not in ("known", "inferred"):
+            raise InvalidInputError(f"noise={noise!r} must be 'known' or 'inferred'")
+        if kernel not in ("rbf", "matern52"):
+            raise InvalidInputError(f"kernel={kernel!r} must be 'rbf' or 'matern52'")
+        self.noise = noise
+        self.kernel = kernel
+        self.outputscale = bool(outputscale)
+        self.min_noise = float(min_noise)
+        self._model: SingleTaskGP | None = None
+
+    def _build(self, X: torch.Tensor, Y: torch.Tensor, Yvar: torch.Tensor | None) -> SingleTaskGP:
+        # botorch's dimension-scaled length-scale prior (Hvarfner et al. 2024), RBF or Matern-5/2
+        covar = get_covar_module_with_dim_scaled_prior(X.shape[-1], use_rbf_kernel=self.kernel == "rbf")
+        if self.outputscale:
+            covar = ScaleKernel(covar)
+        return SingleTaskGP(X, Y, Yvar, covar_module=covar, outcome_transform=Standardize(m=1))
+
+    def fit(self, X: np.ndarray, y: np.ndarray, yvar: np.ndarray | None, *, seed: int) -> GPSurrogate:
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if X.ndim != 2 or len(X) != len(y) or len(y) < 1:
+            raise InvalidInputError(f"GP fit needs X (n, d) and y (n,), got {X.shape} and {y.shape}")
+        Yvar = None
+        if self.noise == "known" and yvar is not None:
+            yvar = np.asarray(yvar, dtype=float).reshape(-1)
+            floor = self.min_noise * max(float(np.var(y)), 1e-12)
+            Yvar = _as_tensor(np.maximum(yvar, floor))[:, None]
+        model = self._build(_as_tensor(X), _as_tensor(y)[:, None], Yvar)
+        mll = ExactMarginalLogLikelihood(model.likelihood, model)
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            try:
+                fit_gpytorch_mll(mll)
+            except ModelFittingError as err:  # keep the prior-mode hyperparameters rather than stop the scan
+                logger.warning("GP hyperparameter fit failed (%s); using the initial hyperparameters", err)
+        model.eval()
+        self._model = model
+        return self
+
+    @property
+    def model(self) -> SingleTaskGP:
+        if self._model is None:
+            raise InvalidInputError("the surrogate is not fitted yet; call fit(X, y, yvar, seed=...) first")
+        return self._model
+
+    @property
+    def is_fitted(self) -> bool:
+        return self._model is not None
+
+    def predict(self, X: np.ndarray, *, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and variance of the latent function at `(m, d)` unit points.
+
+        Evaluated in small chunks: botorch builds the full predictive covariance of a batch, so cost grows as
+        chunk^2 per batch (256 points: ~0.7 s for 16k points with 200 training points, 4096: ~5.5 s).
+        """
+        X = np.asarray(X, dtype=float)
+        means, variances = [], []
+        with torch.no_grad():
+            for start in range(0, len(X), chunk):
+                post = self.model.posterior(_as_tensor(X[start : start + chunk]))
+                means.append(post.mean.squeeze(-1).numpy())
+                variances.append(post.variance.squeeze(-1).clamp_min(1e-18).numpy())
+        if not means:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate(means), np.concatenate(variances)
+
+    def hyperparameters(self) -> Mapping[str, list[float]]:
+        """Fitted hyperparameters by name, as actual (constrained) values rather than gpytorch's raw ones."""
+        out: dict[str, list[float]] = {}
+        for name, raw in self.model.named_parameters():
+            owner_path, _, leaf = name.rpartition(".")
+            owner = self.model.get_submodule(owner_path) if owner_path else self.model
+            value = raw
+            if leaf.startswith("raw_") and hasattr(owner, leaf[4:]):
+                value, name = getattr(owner, leaf[4:]), f"{owner_path}.{leaf[4:]}" if owner_path else leaf[4:]
+            out[name] = [float(v) for v in torch.as_tensor(value).detach().reshape(-1)]
+        return out

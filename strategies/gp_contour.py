@@ -1,0 +1,87 @@
+"""GP + level-set acquisition: propose where it is uncertain whether the value is above or below the threshold.
+
+The surrogate (a botorch GP over the unit cube, fitted by the loop) is conditioned on the points still running
+and on the points already chosen in this batch at their believed (posterior-mean) values (kriging believer), so a
+batch spreads along the boundary instead of piling up at one spot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from active_science.acquisition.optimize import condition_on_believed, maximize_acquisition
+from active_science.acquisition.straddle import Straddle
+from active_science.exceptions import InvalidInputError
+from active_science.strategies.initial import initial_design
+from active_science.strategy_context import ProposalContext
+
+__all__ = ["GPContourStrategy", "straddle"]
+
+
+class GPContourStrategy:
+    """Sequential-greedy batches of a level-set acquisition on the loop's GP.
+
+    Args:
+        acquisition: a ``LevelSetAcquisition`` class (called as ``cls(model, threshold=..., **acquisition_options)``).
+        name: the strategy's registered name.
+        num_initial: space-filling points before the GP is used (default ``max(4, 2 d + 2)``).
+        num_restarts, raw_samples: acquisition optimiser settings (botorch ``optimize_acqf``).
+    """
+
+    needs_surrogate = True
+
+    def __init__(
+        self,
+        acquisition: Callable[..., Any] = Straddle,
+        *,
+        name: str = "straddle",
+        num_initial: int | None = None,
+        num_restarts: int = 8,
+        raw_samples: int = 1024,
+        acquisition_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        if num_initial is not None and num_initial < 1:
+            raise InvalidInputError(f"num_initial={num_initial} must be >= 1")
+        self.acquisition = acquisition
+        self.name = name
+        self.num_initial = num_initial
+        self.num_restarts = num_restarts
+        self.raw_samples = raw_samples
+        self.acquisition_options = dict(acquisition_options or {})
+
+    def _num_initial(self, dim: int) -> int:
+        return self.num_initial if self.num_initial is not None else max(4, 2 * dim + 2)
+
+    def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
+        if ctx.threshold is None:
+            raise InvalidInputError(f"strategy {self.name!r} learns a contour and needs a threshold (use ExclusionScan)")
+        if ctx.surrogate is None:
+            return initial_design(ctx, n)
+        n_first = min(n, max(self._num_initial(ctx.dim) - len(ctx.X) - len(ctx.pending), 0))
+        chosen: list[np.ndarray] = list(initial_design(ctx, n_first)) if n_first else []
+        model = condition_on_believed(ctx.surrogate.model, np.concatenate([ctx.pending, np.reshape(chosen, (-1, ctx.dim))]))
+        for j in range(len(chosen), n):
+            acq = self.acquisition(model, threshold=ctx.threshold, **self.acquisition_options)
+            x = maximize_acquisition(
+                acq,
+                ctx.space,
+                seed=ctx.seed + j,
+                avoid=np.concatenate([ctx.excluded, np.reshape(chosen, (-1, ctx.dim))]),
+                candidates=ctx.candidates,
+                num_restarts=self.num_restarts,
+                raw_samples=self.raw_samples,
+            )
+            if x is None:
+                break
+            chosen.append(x)
+            if j + 1 < n:
+                model = condition_on_believed(model, x[None, :])
+        return np.array(chosen).reshape(-1, ctx.dim)
+
+
+def straddle(**options: Any) -> GPContourStrategy:
+    """The straddle strategy (``1.96 s - |m - t|``) on the loop's GP."""
+    return GPContourStrategy(Straddle, name="straddle", **options)

@@ -1,0 +1,31 @@
+"""Shared fixtures: temporary study paths and one local Ray instance per test module that asks for it."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+
+
+@pytest.fixture
+def study_path(tmp_path):
+    return tmp_path / "study.h5"
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """A 2-CPU local Ray for the module (starting Ray costs ~5 s: once per module, not per test)."""
+    ray = pytest.importorskip("ray")
+    from active_science.execution.ray import ensure_ray
+
+    info = ensure_ray(num_cpus=2)
+    yield info
+    ray.shutdown()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
