@@ -245,7 +245,8 @@ def load_config(path: str | Path) -> ScanStudyConfig:
     Example:
         >>> import tempfile, os
         >>> p = os.path.join(tempfile.mkdtemp(), "c.toml")
-        >>> _ = open(p, "w").write('[study]\\nstore = "s.h5"\\n[scan]\\nlevel = 0.05\\n')
+        >>> from pathlib import Path
+        >>> _ = Path(p).write_text('[study]\\nstore = "s.h5"\\n[scan]\\nlevel = 0.05\\n')
         >>> load_config(p).scan.strategy
         'straddle'
     """

@@ -74,7 +74,9 @@ class MaxEvaluations(StoppingRule):
 @dataclass(frozen=True)
 class UncertainFractionBelow(StoppingRule):
     """Stop when the fraction of the space whose label is uncertain (misclassification probability above
-    ``probability``) has been below ``tolerance`` for ``patience`` consecutive rounds.
+    ``probability``) has been below ``tolerance`` for ``patience`` consecutive rounds, after at least
+    ``min_evaluations`` evaluations (a GP fitted on a handful of points can be confidently wrong: the usual guard
+    is 10 evaluations per dimension, which ExclusionScan uses by default).
 
     Example:
         >>> rule = UncertainFractionBelow(0.01, patience=2)
@@ -85,6 +87,7 @@ class UncertainFractionBelow(StoppingRule):
     tolerance: float = 0.01
     patience: int = 2
     probability: float = 0.05
+    min_evaluations: int = 0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.tolerance < 1.0 or not math.isfinite(self.tolerance):
@@ -93,8 +96,12 @@ class UncertainFractionBelow(StoppingRule):
             raise InvalidInputError(f"patience={self.patience} must be >= 1")
         if not 0.0 < self.probability < 0.5:
             raise InvalidInputError(f"probability={self.probability} must lie in (0, 0.5), e.g. 0.05")
+        if self.min_evaluations < 0:
+            raise InvalidInputError(f"min_evaluations={self.min_evaluations} must be >= 0")
 
     def __call__(self, status: LoopStatus) -> bool:
+        if status.num_evaluations - status.num_failed < self.min_evaluations:
+            return False
         recent = status.uncertain_fraction[-self.patience :]
         return len(recent) == self.patience and all(f < self.tolerance for f in recent)
 

@@ -34,8 +34,8 @@ class Told:
 
     id: int
     theta: np.ndarray
-    value: float
-    variance: float | None
+    value: Any
+    variance: Any
     failed: bool
     reason: str = ""
 
@@ -101,6 +101,7 @@ class ActiveLoop:
         self._proposals: dict[int, Proposal] = {}
         self._told: dict[int, Told] = {}
         self._fitted_on: int | None = None
+        self._width: tuple[int, ...] | None = None
         self.fit_seconds_total = 0.0
 
     # ----------------------------------------------------------------------------------------------- ask
@@ -159,26 +160,39 @@ class ActiveLoop:
             raise InvalidInputError(f"proposal {int(pid)} was already told; each id is told once")
         return self._proposals[int(pid)]
 
-    def tell(self, pid: int, value: float, variance: float | None = None) -> None:
-        """Report the value (and its noise variance) at proposal ``pid``; NaN/inf are recorded as failures."""
+    def tell(self, pid: int, value: Any, variance: Any = None) -> None:
+        """Report the value (and its noise variance) at proposal ``pid``; NaN/inf are recorded as failures.
+
+        ``value`` is a number, or a 1-D array with one entry per target when the surrogate models several targets
+        (then ``variance`` is None or an array of the same length).
+        """
         p = self._proposal(pid)
-        try:
-            v = float(value)
-        except (TypeError, ValueError) as err:
-            raise InvalidInputError(f"value {value!r} for proposal {pid} is not a number") from err
-        var = None
-        if variance is not None:
-            try:
-                var = float(variance)
-            except (TypeError, ValueError) as err:
-                raise InvalidInputError(f"variance {variance!r} for proposal {pid} is not a number") from err
-            if math.isfinite(var) and var < 0:
-                raise InvalidInputError(f"variance={var} for proposal {pid} is negative; pass a variance >= 0 or None")
-        if not math.isfinite(v) or (var is not None and not math.isfinite(var)):
-            self._told[p.id] = Told(p.id, p.theta, math.nan, None, True, f"non-finite result (value={v}, variance={var})")
+        v = self._as_values(value, f"value for proposal {pid}")
+        var = None if variance is None else self._as_values(variance, f"variance for proposal {pid}")
+        if var is not None and var.shape != v.shape:
+            raise InvalidInputError(f"variance for proposal {pid} has shape {var.shape}; the value has {v.shape}")
+        if var is not None and np.any(np.isfinite(var) & (var < 0)):
+            raise InvalidInputError(f"variance={variance} for proposal {pid} is negative; pass a variance >= 0 or None")
+        if self._width is None:
+            self._width = v.shape
+        elif v.shape != self._width:
+            raise InvalidInputError(f"value for proposal {pid} has shape {v.shape}; earlier values had {self._width}")
+        if not np.all(np.isfinite(v)) or (var is not None and not np.all(np.isfinite(var))):
+            self._told[p.id] = Told(p.id, p.theta, math.nan, None, True, f"non-finite result (value={value}, variance={variance})")
             logger.info("proposal %d returned a non-finite result; recorded as failed", p.id)
             return
-        self._told[p.id] = Told(p.id, p.theta, v, var, False)
+        as_out = (lambda a: float(a)) if v.ndim == 0 else (lambda a: a)
+        self._told[p.id] = Told(p.id, p.theta, as_out(v), None if var is None else as_out(var), False)
+
+    @staticmethod
+    def _as_values(value: Any, what: str) -> np.ndarray:
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise InvalidInputError(f"{what} ({value!r}) is not a number") from err
+        if arr.ndim > 1 or arr.size == 0:
+            raise InvalidInputError(f"{what} has shape {arr.shape}; give a number or a 1-D array (one per target)")
+        return arr
 
     def tell_failure(self, pid: int, reason: str) -> None:
         """Record that proposal ``pid`` failed for good; it is never fed to the surrogate nor proposed again."""
@@ -215,7 +229,8 @@ class ActiveLoop:
         return dict(self._told)
 
     def training_data(self, *, unit: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Successful results sorted by id: points `(n, d)`, values `(n,)`, variances `(n,)` or None if any unknown."""
+        """Successful results sorted by id: points `(n, d)`, values `(n,)` (or `(n, K)` for K targets), variances of
+        the same shape, or None if any is unknown."""
         ok = [self._told[i] for i in sorted(self._told) if not self._told[i].failed]
         X = np.array([t.theta for t in ok]).reshape(-1, self.space.dim)
         y = np.array([t.value for t in ok], dtype=float)

@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ from active_science.runner import LoopRunner, RoundSummary
 from active_science.space import ParameterSpace
 from active_science.stats.contours import contour_lines, crossings_1d
 from active_science.store import Store
+from active_science.surrogates.multi import MultiTargetSurrogate
 
 __all__ = ["ExclusionScan", "ScanResult", "LevelTransform"]
 
@@ -96,9 +97,11 @@ class ScanResult:
         points: `(n, d)` successfully evaluated points, in id order.
         values: `(n,)` their raw values (CLs).
         variances: `(n,)` their noise variances (NaN if unknown).
-        uncertain_fraction: fraction of the space with an uncertain label, after each round.
+        uncertain_fraction: fraction of the space with an uncertain label (of any target), after each round.
         wall_time: seconds spent in ``run``.
         store: path of the study file, or None.
+        targets: names of the scanned quantities (``"value"`` = the objective's main value; others are keys of
+            ``Observation.extras``); ``values``/``variances`` have one column per target when there are several.
     """
 
     level: float
@@ -113,48 +116,59 @@ class ScanResult:
     uncertain_fraction: tuple[float, ...]
     wall_time: float
     store: str | None
-    space: ParameterSpace = field(repr=False)
-    transform: LevelTransform = field(repr=False)
-    surrogate: Any = field(repr=False)
+    targets: tuple[str, ...] = ("value",)
+    space: ParameterSpace = field(repr=False, default=None)  # type: ignore[assignment]
+    transform: LevelTransform = field(repr=False, default=None)  # type: ignore[assignment]
+    surrogate: Any = field(repr=False, default=None)
 
-    def _posterior(self, points: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _column(self, target: str | None) -> int:
+        if target is None:
+            return 0
+        if target not in self.targets:
+            raise InvalidInputError(f"target {target!r} was not scanned; scanned targets: {', '.join(self.targets)}")
+        return self.targets.index(target)
+
+    def _posterior(self, points: Any, target: str | None) -> tuple[np.ndarray, np.ndarray]:
+        k = self._column(target)
         pts = np.asarray(points, dtype=float)
         if pts.ndim == 1 and self.space.dim > 1:
             pts = pts[None, :]
         pts = pts.reshape(-1, self.space.dim)
         if self.surrogate is None:
             raise InvalidInputError("the scan has fewer than 2 successful evaluations; nothing to predict from")
-        return self.surrogate.predict(self.space.to_unit(pts))
+        mean, var = self.surrogate.predict(self.space.to_unit(pts))
+        return mean.reshape(len(pts), -1)[:, k], var.reshape(len(pts), -1)[:, k]
 
-    def excluded(self, points: Any) -> np.ndarray:
+    def excluded(self, points: Any, *, target: str | None = None) -> np.ndarray:
         """Predicted label at `(n, d)` points: True where the value is below the level (excluded)."""
-        mean, _ = self._posterior(points)
+        mean, _ = self._posterior(points, target)
         return mean < 0.0
 
-    def probability_excluded(self, points: Any) -> np.ndarray:
+    def probability_excluded(self, points: Any, *, target: str | None = None) -> np.ndarray:
         """Posterior probability `(n,)` that each point is excluded."""
-        mean, var = self._posterior(points)
+        mean, var = self._posterior(points, target)
         return norm.cdf(-mean / np.sqrt(var))
 
-    def predict(self, points: Any) -> np.ndarray:
+    def predict(self, points: Any, *, target: str | None = None) -> np.ndarray:
         """Surrogate estimate `(n,)` of the raw value (CLs) at each point."""
-        mean, _ = self._posterior(points)
+        mean, _ = self._posterior(points, target)
         return self.transform.inverse(mean)
 
-    def contour_points(self, level: float | None = None, *, resolution: int = 200) -> list[np.ndarray]:
+    def contour_points(self, level: float | None = None, *, target: str | None = None, resolution: int = 200) -> list[np.ndarray]:
         """The estimated boundary at ``level`` (default: the scan's) as polylines `(k, 2)` in the space's
         coordinates (2D), or crossing points `(k, 1)` (1D)."""
         t = 0.0 if level is None else self.transform.at_level(level)
+        k = self._column(target)
         if self.space.dim == 1:
             u = np.linspace(0.0, 1.0, resolution * 5)[:, None]
-            mean, _ = self.surrogate.predict(u)
+            mean = self.surrogate.predict(u)[0].reshape(len(u), -1)[:, k]
             x = self.space.from_unit(u)[:, 0]
             return [np.array([[c]]) for c in crossings_1d(x, mean, t)]
         if self.space.dim != 2:
             raise InvalidInputError(f"contour polylines exist for 1D and 2D spaces (this one is {self.space.dim}D); use excluded(points)")
         g = np.linspace(0.0, 1.0, resolution)
         U = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
-        mean, _ = self.surrogate.predict(U)
+        mean = self.surrogate.predict(U)[0].reshape(len(U), -1)[:, k]
         theta = self.space.from_unit(U)
         mean = np.where(self.space.satisfies_constraint(theta), mean, np.nan).reshape(resolution, resolution)
         lines = contour_lines(g, g, mean, t)
@@ -193,7 +207,8 @@ class ExclusionScan:
         seed: study seed (simulator seeds, strategy restarts, initial design).
         store: path of the HDF5 study file, or None.
         force: overwrite an existing study file.
-        stopping: stopping rule (default: uncertain fraction < ``tolerance`` for 2 rounds).
+        stopping: stopping rule (default: uncertain fraction < ``tolerance`` for 2 rounds, after >= 10 d successful
+            evaluations).
         tolerance: tolerance of the default stopping rule.
         retry: retry policy for failing evaluations.
         address, num_cpus: Ray cluster address / local Ray size.
@@ -203,6 +218,11 @@ class ExclusionScan:
         num_reference: reference points for the uncertain fraction (default ``min(4096, 1024 d)``).
         simulator_options: options for a simulator given by name.
         clip: lower clip of the modelled ``log(CLs / level)``.
+        strategy_options: options for a strategy given by name.
+        targets: quantities whose contours are learnt together (default ``["value"]``): ``"value"`` is the
+            objective's value, other names are keys of its ``Observation.extras`` (e.g. the expected CLs); a
+            variance for target ``t`` is read from ``extras[t + "_variance"]`` if present. Proposals go where any
+            target's label is uncertain; the scan converges when all are certain.
 
     Example:
         >>> import active_science as asci
@@ -238,8 +258,14 @@ class ExclusionScan:
         simulator_options: Mapping[str, Any] | None = None,
         clip: float = 8.0,
         strategy_options: Mapping[str, Any] | None = None,
+        targets: Sequence[str] | None = None,
     ) -> None:
         self.transform = LevelTransform(level, scale, clip)
+        self.targets = ("value",) if targets is None else tuple(targets)
+        if not self.targets or len(set(self.targets)) != len(self.targets) or not all(isinstance(t, str) and t for t in self.targets):
+            raise InvalidInputError(f"targets={targets!r} must be distinct names ('value' or keys of Observation.extras)")
+        if surrogate is None and len(self.targets) > 1:
+            surrogate = MultiTargetSurrogate(self.targets)
         self.objective, self.simulator, objective_config = _resolve_objective(objective, simulator_options)
         if space is None:
             space = getattr(self.simulator, "space", None)
@@ -255,7 +281,7 @@ class ExclusionScan:
             strategy_name = getattr(strategy, "name", type(strategy).__name__)
             if strategy_options:
                 raise InvalidInputError("strategy_options apply only when the strategy is given by name")
-        self.stopping = stopping if stopping is not None else UncertainFractionBelow(tolerance, patience=2)
+        self.stopping = stopping if stopping is not None else UncertainFractionBelow(tolerance, patience=2, min_evaluations=10 * space.dim)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise InvalidInputError(f"batch_size={batch_size!r} must be an integer >= 1")
         self.batch_size = batch_size
@@ -293,39 +319,61 @@ class ExclusionScan:
             "stopping": repr(self.stopping),
             "tolerance": float(tolerance),
             "candidates": None if candidates is None else np.asarray(candidates, dtype=float).tolist(),
+            "targets": list(self.targets),
         }
         self._store: Store | None = None
         self._runner: LoopRunner | None = None
         self._previous_labels: np.ndarray | None = None
-        self._raw: dict[int, tuple[float, float]] = {}
+        self._raw: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._resume_from_store = False
         self._store_exists = False
 
     # ----------------------------------------------------------------------------------------------- hooks
-    def _observe(self, ev: Evaluation) -> tuple[float, float | None]:
-        out = self.transform.forward(ev.value, ev.variance)
-        self._raw[ev.id] = (ev.value, ev.variance)
-        return out
+    def _observe(self, ev: Evaluation) -> tuple[Any, Any]:
+        raw, raw_var = [], []
+        for t in self.targets:
+            if t == "value":
+                raw.append(ev.value)
+                raw_var.append(ev.variance)
+            elif t not in ev.extras:
+                raise SimulationError(f"the objective returned no extras[{t!r}] (got {sorted(ev.extras)}); cannot scan target {t!r}")
+            else:
+                raw.append(float(ev.extras[t]))
+                raw_var.append(float(ev.extras.get(f"{t}_variance", math.nan)))
+        pairs = [self.transform.forward(v, var) for v, var in zip(raw, raw_var)]
+        self._raw[ev.id] = (np.array(raw, dtype=float), np.array(raw_var, dtype=float))
+        ys = np.array([p[0] for p in pairs])
+        yvars = None if any(p[1] is None for p in pairs) else np.array([p[1] for p in pairs])
+        if len(self.targets) == 1:
+            return float(ys[0]), None if yvars is None else float(yvars[0])
+        return ys, yvars
 
     def _summarise(self, loop: ActiveLoop, round_index: int) -> RoundSummary:
         model = loop.fitted_surrogate()
         if model is None:
             return RoundSummary(uncertain_fraction=1.0, contour_change=1.0, postfix={"uncertain": "1.000"})
-        mean, var = model.predict(self.space.to_unit(self.reference))
+        n_ref = len(self.reference)
+        mean, var = (a.reshape(n_ref, -1) for a in model.predict(self.space.to_unit(self.reference)))
         p_wrong = norm.cdf(-np.abs(mean) / np.sqrt(var))
-        uncertain = float(np.mean(p_wrong > getattr(self.stopping, "probability", 0.05)))
+        uncertain = float(np.mean(np.any(p_wrong > getattr(self.stopping, "probability", 0.05), axis=1)))
         labels = mean < 0.0
-        change = 1.0 if self._previous_labels is None else float(np.mean(labels != self._previous_labels))
+        change = 1.0 if self._previous_labels is None else float(np.mean(np.any(labels != self._previous_labels, axis=1)))
         self._previous_labels = labels
         arrays: dict[str, dict[str, np.ndarray]] = {
             "surrogate": {k: np.asarray(v) for k, v in model.hyperparameters().items()},
-            "labels": {"excluded": labels.astype(np.uint8), "p_excluded": norm.cdf(-mean / np.sqrt(var)).astype(np.float32)},
+            "labels": {
+                "excluded": labels.astype(np.uint8).squeeze(-1) if len(self.targets) == 1 else labels.astype(np.uint8),
+                "p_excluded": norm.cdf(-mean / np.sqrt(var)).astype(np.float32).squeeze(-1) if len(self.targets) == 1 else norm.cdf(-mean / np.sqrt(var)).astype(np.float32),
+            },
         }
         if round_index == 0:
             arrays["reference"] = {"points": self.reference}
         if self.space.dim == 2:
-            lines = self._result("running").contour_points(resolution=80)
-            arrays["contour"] = {f"segment_{i}": seg for i, seg in enumerate(lines)}
+            result = self._result("running")
+            for k, target in enumerate(self.targets):
+                lines = result.contour_points(target=target, resolution=80)
+                key = "contour" if k == 0 else f"contour/{target}"
+                arrays[key] = {f"segment_{i}": seg for i, seg in enumerate(lines)}
         return RoundSummary(uncertain, change, arrays, {"uncertain": f"{uncertain:.3f}"})
 
     # ----------------------------------------------------------------------------------------------- running
@@ -386,8 +434,11 @@ class ExclusionScan:
         X, _, _ = self.loop.training_data()
         told = self.loop.told
         ok_ids = sorted(i for i, t in told.items() if not t.failed)
-        values = np.array([self._raw[i][0] for i in ok_ids], dtype=float)
-        variances = np.array([self._raw[i][1] for i in ok_ids], dtype=float)
+        K = len(self.targets)
+        values = np.array([self._raw[i][0] for i in ok_ids], dtype=float).reshape(-1, K)
+        variances = np.array([self._raw[i][1] for i in ok_ids], dtype=float).reshape(-1, K)
+        if K == 1:
+            values, variances = values[:, 0], variances[:, 0]
         return ScanResult(
             level=self.transform.level,
             n_evaluations=self.loop.num_told,
@@ -401,6 +452,7 @@ class ExclusionScan:
             uncertain_fraction=tuple(self._runner.uncertain_fraction) if self._runner else (),
             wall_time=wall_time,
             store=self.store_path,
+            targets=self.targets,
             space=self.space,
             transform=self.transform,
             surrogate=self.loop.fitted_surrogate(),
@@ -462,6 +514,7 @@ class ExclusionScan:
             retry=RetryPolicy(**cfg["retry"]),
             candidates=None if cfg.get("candidates") is None else np.asarray(cfg["candidates"]),
             simulator_options=sim_opts,
+            targets=cfg.get("targets"),
         )
         scan._resume_from_store = True
         scan.config["max_evaluations"] = cfg.get("max_evaluations")

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy.stats import qmc
 
+from active_science.coordinates import LinearCoordinates
 from active_science.exceptions import SpaceError
 from active_science.seeding import as_generator
 
@@ -75,42 +76,65 @@ class LinearConstraint:
         return lhs < self.rhs if self.strict else lhs <= self.rhs
 
 
+def _linear(node: ast.AST, index: Mapping[str, int], bad: Callable[[str], SpaceError]) -> tuple[np.ndarray, float]:
+    """Coefficients and constant of a linear expression AST (walked, never evaluated)."""
+    n = len(index)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return np.zeros(n), float(node.value)
+    if isinstance(node, ast.Name):
+        if node.id not in index:
+            raise bad(f"unknown name {node.id!r}")
+        c = np.zeros(n)
+        c[index[node.id]] = 1.0
+        return c, 0.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        c, k = _linear(node.operand, index, bad)
+        return (-c, -k) if isinstance(node.op, ast.USub) else (c, k)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        (ca, ka), (cb, kb) = _linear(node.left, index, bad), _linear(node.right, index, bad)
+        sign = 1.0 if isinstance(node.op, ast.Add) else -1.0
+        return ca + sign * cb, ka + sign * kb
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        (ca, ka), (cb, kb) = _linear(node.left, index, bad), _linear(node.right, index, bad)
+        if isinstance(node.op, ast.Div):
+            if np.any(cb) or kb == 0:
+                raise bad("division only by a non-zero number is linear")
+            return ca / kb, ka / kb
+        if np.any(ca) and np.any(cb):
+            raise bad("product of two parameters is not linear")
+        return (ca * kb, ka * kb) if np.any(ca) else (cb * ka, kb * ka)
+    raise bad(f"unsupported expression {ast.dump(node)[:40]}")
+
+
+def _bad_factory(text: str, names: Sequence[str], context: str, example: str) -> Callable[[str], SpaceError]:
+    def bad(why: str) -> SpaceError:
+        return SpaceError(f"{context} {text!r}: {why}; write a linear {example} over {list(names)}")
+
+    return bad
+
+
+def parse_linear_expression(text: str, names: Sequence[str], *, context: str = "expression") -> tuple[np.ndarray, float]:
+    """``"a*x - y + 3"`` -> (coefficients `(d,)`, constant), by walking the AST (no eval).
+
+    Example:
+        >>> parse_linear_expression("m_parent - m_lsp + 5", ["m_parent", "m_lsp"])
+        (array([ 1., -1.]), 5.0)
+    """
+    bad = _bad_factory(text, names, context, "expression such as 'm_parent - m_lsp'")
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError as err:
+        raise bad("not a valid expression") from err
+    coef, const = _linear(tree, {n: i for i, n in enumerate(names)}, bad)
+    if not np.any(coef):
+        raise bad("it involves no parameter")
+    return coef, const
+
+
 def _parse_linear(text: str, names: Sequence[str]) -> list[LinearConstraint]:
     """Parse ``"a*x + b < c*y - 3"`` (chains allowed) into linear constraints, by walking the AST (no eval)."""
     index = {n: i for i, n in enumerate(names)}
-
-    def bad(why: str) -> SpaceError:
-        return SpaceError(
-            f"constraint {text!r}: {why}; write a linear inequality over {list(names)} such as 'm_lsp < m_parent - 10'"
-        )
-
-    def linear(node: ast.AST) -> tuple[np.ndarray, float]:
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            return np.zeros(len(names)), float(node.value)
-        if isinstance(node, ast.Name):
-            if node.id not in index:
-                raise bad(f"unknown name {node.id!r}")
-            c = np.zeros(len(names))
-            c[index[node.id]] = 1.0
-            return c, 0.0
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            c, k = linear(node.operand)
-            return (-c, -k) if isinstance(node.op, ast.USub) else (c, k)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            (ca, ka), (cb, kb) = linear(node.left), linear(node.right)
-            sign = 1.0 if isinstance(node.op, ast.Add) else -1.0
-            return ca + sign * cb, ka + sign * kb
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
-            (ca, ka), (cb, kb) = linear(node.left), linear(node.right)
-            if isinstance(node.op, ast.Div):
-                if np.any(cb) or kb == 0:
-                    raise bad("division only by a non-zero number is linear")
-                return ca / kb, ka / kb
-            if np.any(ca) and np.any(cb):
-                raise bad("product of two parameters is not linear")
-            return (ca * kb, ka * kb) if np.any(ca) else (cb * ka, kb * ka)
-        raise bad(f"unsupported expression {ast.dump(node)[:40]}")
-
+    bad = _bad_factory(text, names, "constraint", "inequality such as 'm_lsp < m_parent - 10'")
     try:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError as err:
@@ -120,7 +144,7 @@ def _parse_linear(text: str, names: Sequence[str]) -> list[LinearConstraint]:
     out: list[LinearConstraint] = []
     terms = [tree.left, *tree.comparators]
     for left, op, right in zip(terms[:-1], tree.ops, terms[1:]):
-        (cl, kl), (cr, kr) = linear(left), linear(right)
+        (cl, kl), (cr, kr) = _linear(left, index, bad), _linear(right, index, bad)
         if isinstance(op, (ast.Lt, ast.LtE)):
             coef, rhs = cl - cr, kr - kl
         elif isinstance(op, (ast.Gt, ast.GtE)):
@@ -139,6 +163,10 @@ class ParameterSpace:
     Args:
         dims: mapping ``name -> (low, high)``, ``name -> {"low", "high", "log"}`` or ``name -> Dimension``.
         constraint: linear inequalities as text (one string or a list), or a callable ``theta (..., d) -> bool (...)``.
+        coordinates: optional model coordinates, ``new_name -> linear expression`` over the dims (e.g.
+            ``{"m_parent": "m_parent", "dm": "m_parent - m_lsp"}``): the unit cube of strategies and surrogates is
+            then spanned by them (a boundary parallel to the diagonal becomes axis-aligned); users still see and pass
+            points in the original coordinates.
 
     Example:
         >>> space = ParameterSpace({"m_parent": (100.0, 500.0), "m_lsp": (0.0, 300.0)}, constraint="m_lsp < m_parent")
@@ -153,6 +181,7 @@ class ParameterSpace:
         dims: Mapping[str, Any],
         *,
         constraint: str | Sequence[str] | Callable[[np.ndarray], np.ndarray] | None = None,
+        coordinates: Mapping[str, str] | None = None,
     ) -> None:
         if not isinstance(dims, Mapping) or len(dims) == 0:
             raise SpaceError(f"dims={dims!r} must be a non-empty mapping name -> (low, high)")
@@ -180,7 +209,14 @@ class ParameterSpace:
             if not all(isinstance(t, str) for t in texts):
                 raise SpaceError(f"constraint={constraint!r} must be text, a list of texts, or a callable")
             self.linear_constraints = tuple(c for t in texts for c in _parse_linear(t, self.names))
-        if self.has_constraint:
+        self.coordinates: LinearCoordinates | None = None
+        if coordinates is not None:
+            if any(d.log for d in self.dims):
+                raise SpaceError("coordinates= cannot be combined with log-scaled dims; drop log=True or the coordinates")
+            self.coordinates = LinearCoordinates(coordinates, self.names)
+            cons = [(np.asarray(c.coefficients), c.rhs) for c in self.linear_constraints]
+            self._model_bounds = self.coordinates.bounds(self.bounds[0], self.bounds[1], cons)
+        if self.has_constraint or self.coordinates is not None:
             probe = self.sample(256, seed=0, method="sobol", _allow_empty=True)
             if len(probe) == 0:
                 raise SpaceError(
@@ -221,15 +257,27 @@ class ParameterSpace:
             raise SpaceError(f"{what} has shape {arr.shape}; the last axis must have length {self.dim} ({', '.join(self.names)})")
         return arr
 
-    def to_unit(self, theta: Any) -> np.ndarray:
-        """Map points ``(..., d)`` from the space's coordinates to the unit cube."""
-        arr = self._as_points(theta)
+    def _box_to_unit(self, arr: np.ndarray) -> np.ndarray:
         return np.stack([d.to_unit(arr[..., i]) for i, d in enumerate(self.dims)], axis=-1)
+
+    def _box_from_unit(self, u: np.ndarray) -> np.ndarray:
+        return np.stack([d.from_unit(u[..., i]) for i, d in enumerate(self.dims)], axis=-1)
+
+    def to_unit(self, theta: Any) -> np.ndarray:
+        """Map points ``(..., d)`` from the space's coordinates to the unit cube (of the model coordinates)."""
+        arr = self._as_points(theta)
+        if self.coordinates is None:
+            return self._box_to_unit(arr)
+        lo, hi = self._model_bounds
+        return (self.coordinates.forward(arr) - lo) / (hi - lo)
 
     def from_unit(self, u: Any) -> np.ndarray:
         """Map points ``(..., d)`` from the unit cube to the space's coordinates."""
         arr = self._as_points(u, "u")
-        return np.stack([d.from_unit(arr[..., i]) for i, d in enumerate(self.dims)], axis=-1)
+        if self.coordinates is None:
+            return self._box_from_unit(arr)
+        lo, hi = self._model_bounds
+        return self.coordinates.inverse(lo + arr * (hi - lo))
 
     def satisfies_constraint(self, theta: Any) -> np.ndarray:
         """Boolean mask ``(...)``: the constraint holds (bounds not checked)."""
@@ -286,7 +334,8 @@ class ParameterSpace:
             else:
                 raise SpaceError(f"method={method!r} is unknown; use 'random', 'sobol' or 'lhs'")
             drawn += m
-            keep = u[self.satisfies_constraint(self.from_unit(u))] if self.has_constraint else u
+            needs_check = self.has_constraint or self.coordinates is not None
+            keep = u[self.contains(self.from_unit(u))] if needs_check else u
             out.append(keep)
             have += len(keep)
             tries += 1
@@ -305,29 +354,41 @@ class ParameterSpace:
         return self.from_unit(self.sample_unit(n, seed, method, _allow_empty=_allow_empty))
 
     def grid(self, points_per_dim: int | Sequence[int], *, feasible_only: bool = True) -> np.ndarray:
-        """A regular grid (cell centres excluded: endpoints included), ``(m, d)``, in row-major order."""
+        """A regular grid in the space's own coordinates (endpoints included), ``(m, d)``, row-major order."""
         counts = [points_per_dim] * self.dim if isinstance(points_per_dim, (int, np.integer)) else list(points_per_dim)
         if len(counts) != self.dim or any(int(c) < 1 for c in counts):
             raise SpaceError(f"points_per_dim={points_per_dim!r}: give one positive count per dimension ({self.dim})")
         axes = [np.linspace(0.0, 1.0, int(c)) if c > 1 else np.array([0.5]) for c in counts]
         u = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, self.dim)
-        pts = self.from_unit(u)
+        pts = self._box_from_unit(u)
         return pts[self.satisfies_constraint(pts)] if (feasible_only and self.has_constraint) else pts
 
     def unit_inequality_constraints(self) -> list[tuple[np.ndarray, np.ndarray, float]] | None:
         """Linear constraints as botorch ``(indices, coefficients, rhs)`` triples for ``sum c_i u_i >= rhs`` in the
-        unit cube, or ``None`` when they cannot be written that way (callable constraint or log-scaled dims)."""
+        unit cube, or ``None`` when they cannot be written that way (callable constraint or log-scaled dims).
+
+        With model coordinates the original box bounds become linear constraints in the cube too.
+        """
         if self._callable is not None:
             return None
-        out = []
-        for c in self.linear_constraints:
-            idx = np.flatnonzero(np.asarray(c.coefficients))
-            if any(self.dims[i].log for i in idx):
+        b = self.bounds
+        constraints = [(np.asarray(c.coefficients), c.rhs) for c in self.linear_constraints]
+        if self.coordinates is None:
+            if any(self.dims[i].log for a, _ in constraints for i in np.flatnonzero(a)):
                 return None
-            # a . (low + u * span) <= rhs   <=>   sum (-a_i span_i) u_i >= a . low - rhs
-            a = np.asarray(c.coefficients)
-            span = self.bounds[1] - self.bounds[0]
-            out.append((idx, -(a[idx] * span[idx]), float(a @ self.bounds[0] - c.rhs)))
+            M, t = np.diag(b[1] - b[0]), b[0]  # theta = M u + t
+        else:
+            lo, hi = self._model_bounds
+            M = self.coordinates.A_inv @ np.diag(hi - lo)
+            t = self.coordinates.A_inv @ (lo - self.coordinates.c)
+            eye = np.eye(self.dim)
+            constraints += [(eye[i], b[1, i]) for i in range(self.dim)] + [(-eye[i], -b[0, i]) for i in range(self.dim)]
+        out = []
+        for a, rhs in constraints:
+            # a . (M u + t) <= rhs   <=>   sum_j -(a M)_j u_j >= a . t - rhs
+            aM = a @ M
+            idx = np.flatnonzero(np.abs(aM) > 1e-15)
+            out.append((idx, -aM[idx], float(a @ t - rhs)))
         return out
 
     # ----------------------------------------------------------------------------------------------- storage
@@ -338,18 +399,21 @@ class ParameterSpace:
         cfg: dict[str, Any] = {"dims": {d.name: d.to_config() for d in self.dims}}
         if self.constraint_text:
             cfg["constraint"] = self.constraint_text
+        if self.coordinates is not None:
+            cfg["coordinates"] = dict(self.coordinates.expressions)
         return cfg
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> ParameterSpace:
-        if not isinstance(cfg, Mapping) or "dims" not in cfg or set(cfg) - {"dims", "constraint"}:
-            raise SpaceError(f"space config {cfg!r} needs 'dims' and optional 'constraint' only")
-        return cls(cfg["dims"], constraint=cfg.get("constraint"))
+        if not isinstance(cfg, Mapping) or "dims" not in cfg or set(cfg) - {"dims", "constraint", "coordinates"}:
+            raise SpaceError(f"space config {cfg!r} needs 'dims' and optional 'constraint', 'coordinates' only")
+        return cls(cfg["dims"], constraint=cfg.get("constraint"), coordinates=cfg.get("coordinates"))
 
     def __repr__(self) -> str:
         dims = ", ".join(f"{d.name}=({d.low:g}, {d.high:g}{', log' if d.log else ''})" for d in self.dims)
         cons = f", constraint={self.constraint_text or 'callable'}" if self.has_constraint else ""
-        return f"ParameterSpace({dims}{cons})"
+        coords = f", coordinates={self.coordinates.expressions}" if self.coordinates is not None else ""
+        return f"ParameterSpace({dims}{cons}{coords})"
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -357,6 +421,8 @@ class ParameterSpace:
             and self.dims == other.dims
             and self.linear_constraints == other.linear_constraints
             and self._callable is other._callable
+            and (self.coordinates.expressions if self.coordinates else None)
+            == (other.coordinates.expressions if other.coordinates else None)
         )
 
     __hash__ = None  # type: ignore[assignment]

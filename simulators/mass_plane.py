@@ -35,8 +35,8 @@ def wino_cross_section_fb(m_parent: np.ndarray | float) -> np.ndarray:
     """NLO+NLL pp -> C1 N2 (wino) cross section at 13 TeV in fb (fit, 5 % accurate for 100-1000 GeV).
 
     Example:
-        >>> round(float(wino_cross_section_fb(500.0)), 1)   # table: 46.4 fb
-        45.5
+        >>> round(float(wino_cross_section_fb(500.0)), 1)   # LHC SUSY xsec WG table: 46.4 fb
+        46.0
     """
     x = np.asarray(m_parent, dtype=float) / 100.0
     a, b, c = _XSEC_FIT
@@ -130,7 +130,13 @@ class MassPlane:
         self.analysis = MassPlaneCLs(
             luminosity_ifb=luminosity_ifb, acceptance=acceptance, pt_cut=pt_cut, background=background, observed=observed
         )
-        self.space = ParameterSpace({"m_parent": tuple(m_parent), "m_lsp": tuple(m_lsp)}, constraint="m_lsp < m_parent")
+        # model coordinates (m_parent, m_parent - m_lsp): the boundary hugs the diagonal (threshold p* = pt_cut), which
+        # these coordinates make axis-aligned so the GP's input warping can stretch it (SCIENCE.md section 6)
+        self.space = ParameterSpace(
+            {"m_parent": tuple(m_parent), "m_lsp": tuple(m_lsp)},
+            constraint="m_lsp < m_parent",
+            coordinates={"m_parent": "m_parent", "dm": "m_parent - m_lsp"},
+        )
         if self.space.bounds[0, 0] <= 0:
             raise InvalidInputError(f"mass_plane: m_parent range {m_parent} must be positive")
         self.options = {
@@ -166,8 +172,8 @@ class MassPlane:
     def efficiency(self, theta: np.ndarray) -> np.ndarray:
         """Exact selection efficiency ``(1 - (c/p*)^2)_+`` at `(..., 2)` points."""
         p_star = _decay_momentum(np.asarray(theta, dtype=float))
-        with np.errstate(divide="ignore"):
-            return np.where(p_star > self.pt_cut, 1.0 - (self.pt_cut / np.maximum(p_star, 1e-300)) ** 2, 0.0)
+        ratio = self.pt_cut / np.maximum(p_star, max(self.pt_cut, 1e-300))
+        return np.where(p_star > self.pt_cut, 1.0 - ratio**2, 0.0)
 
     def truth_cls(self, theta: np.ndarray) -> np.ndarray:
         """Exact CLs (infinite MC statistics) at `(..., 2)` points."""

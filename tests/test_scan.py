@@ -118,3 +118,28 @@ def test_unknown_simulator_and_budget_errors():
         ExclusionScan("nope")
     with pytest.raises(InvalidInputError, match="max_evaluations=0"):
         ExclusionScan(excursion_1d, SPACE_1D).run(0)
+
+
+def test_two_targets_learnt_in_one_study(study_path):
+    # observed CLs crosses 0.05 at x = 0.4, expected CLs at x = 0.7 (both exponentials, exact crossing points)
+    def two(theta, seed):
+        x = float(theta[0])
+        return asci.Observation(0.05 * np.exp(4 * (x - 0.4)), 1e-8, extras={"cls_exp": 0.05 * np.exp(4 * (x - 0.7))})
+
+    result = ExclusionScan(two, SPACE_1D, seed=0, batch_size=2, targets=["value", "cls_exp"], store=study_path).run(40)
+    assert result.targets == ("value", "cls_exp") and result.values.shape[1] == 2
+    obs = result.contour_points()
+    exp = result.contour_points(target="cls_exp")
+    assert len(obs) == 1 and abs(obs[0][0, 0] - 0.4) < 0.01
+    assert len(exp) == 1 and abs(exp[0][0, 0] - 0.7) < 0.01
+    x = np.array([[0.5]])
+    assert not result.excluded(x)[0] and result.excluded(x, target="cls_exp")[0]
+    with pytest.raises(InvalidInputError, match="scanned targets: value, cls_exp"):
+        result.excluded(x, target="cls_exp_p1")
+    with Store.open(study_path) as st:
+        assert st.get_arrays("labels")["excluded"].shape[1] == 2
+
+
+def test_missing_extra_is_a_failed_evaluation():
+    result = ExclusionScan(lambda th, seed: 0.1, SPACE_1D, targets=["value", "cls_exp"], retry=asci.RetryPolicy(max_retries=0)).run(2)
+    assert result.n_failed == 2

@@ -92,3 +92,46 @@ def test_validate_names_the_bad_point():
 def test_config_round_trip():
     space = ParameterSpace({"a": (0.0, 1.0), "b": {"low": 1.0, "high": 100.0, "log": True}}, constraint="a < 0.5")
     assert ParameterSpace.from_config(space.to_config()) == space
+
+
+def diagonal_space():
+    return ParameterSpace(
+        {"m_parent": (100.0, 800.0), "m_lsp": (0.0, 600.0)},
+        constraint="m_lsp < m_parent",
+        coordinates={"m_parent": "m_parent", "dm": "m_parent - m_lsp"},
+    )
+
+
+def test_model_coordinates_span_the_unit_cube_tightly():
+    space = diagonal_space()
+    # tight bounds by LP: dm = m_parent - m_lsp ranges over (0, 800] on {m_lsp < m_parent, boxes}
+    np.testing.assert_allclose(space._model_bounds, [[100.0, 0.0], [800.0, 800.0]], atol=1e-9)
+    theta = np.array([[450.0, 200.0], [800.0, 0.0]])
+    np.testing.assert_allclose(space.to_unit(theta), [[0.5, 250.0 / 800.0], [1.0, 1.0]])
+    np.testing.assert_allclose(space.from_unit(space.to_unit(theta)), theta)
+
+
+def test_model_coordinate_cube_constraints_match_membership():
+    space = diagonal_space()
+    u = np.random.default_rng(1).random((4000, 2))
+    inside = space.contains(space.from_unit(u))
+    lhs = np.ones(len(u), dtype=bool)
+    for idx, coef, rhs in space.unit_inequality_constraints():
+        lhs &= u[:, idx] @ coef >= rhs - 1e-12
+    # the only disagreement allowed is the strict/non-strict edge (measure zero)
+    assert np.array_equal(lhs, inside)
+    pts = space.sample(300, seed=0)
+    assert space.contains(pts).all()
+    # grids stay regular in the user's coordinates
+    g = space.grid(5)
+    assert set(np.round(g[:, 0], 6)) == {100.0, 275.0, 450.0, 625.0, 800.0}
+
+
+def test_bad_coordinates():
+    with pytest.raises(SpaceError, match="not invertible"):
+        ParameterSpace({"a": (0.0, 1.0), "b": (0.0, 1.0)}, coordinates={"u": "a + b", "v": "2*a + 2*b"})
+    with pytest.raises(SpaceError, match="must map 2 new names"):
+        ParameterSpace({"a": (0.0, 1.0), "b": (0.0, 1.0)}, coordinates={"u": "a + b"})
+    with pytest.raises(SpaceError, match="log"):
+        ParameterSpace({"a": {"low": 1.0, "high": 2.0, "log": True}, "b": (0.0, 1.0)}, coordinates={"u": "a", "v": "b"})
+    assert ParameterSpace.from_config(diagonal_space().to_config()) == diagonal_space()

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import torch
 from botorch.acquisition import AcquisitionFunction
+from botorch.models import ModelListGP
 from botorch.models.model import Model
 from botorch.optim import optimize_acqf, optimize_acqf_discrete
 
@@ -113,6 +114,8 @@ def condition_on_believed(model: Model, X: np.ndarray) -> Model:
     """
     if X is None or len(X) == 0:
         return model
+    if isinstance(model, ModelListGP):  # botorch does not condition model lists: do each member
+        return ModelListGP(*[condition_on_believed(m, X) for m in model.models])
     Xt = torch.as_tensor(np.asarray(X).reshape(-1, model.train_inputs[0].shape[-1]), dtype=DTYPE)
     with torch.no_grad():
         Y = model.posterior(Xt).mean.detach()

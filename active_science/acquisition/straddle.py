@@ -17,7 +17,7 @@ class Straddle(LevelSetAcquisition):
     Example:
         >>> from botorch.utils.testing import MockModel, MockPosterior
         >>> mm = MockModel(MockPosterior(mean=torch.tensor([[0.5]]), variance=torch.tensor([[1.0]])))
-        >>> float(Straddle(mm, threshold=0.0)(torch.zeros(1, 1, 1)))   # 1.96 * 1 - |0.5 - 0|
+        >>> round(float(Straddle(mm, threshold=0.0)(torch.zeros(1, 1, 1))), 4)   # 1.96 * 1 - |0.5 - 0|
         1.46
     """
 

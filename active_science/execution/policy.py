@@ -22,7 +22,7 @@ class RetryPolicy:
     waiting ``backoff * 2**k`` seconds before retry ``k``; ``timeout`` seconds per attempt (None: no limit).
 
     Example:
-        >>> RetryPolicy(max_retries=2, backoff=0.5).delay(2)
+        >>> RetryPolicy(max_retries=2, backoff=0.5).delay(3)   # second retry: 0.5 * 2**1
         1.0
     """
 

@@ -46,9 +46,9 @@ def cls_from_q(q: np.ndarray | float, q_asimov: np.ndarray | float) -> CLsResult
     """CLs, CLs+b and CLb from observed ``q`` and Asimov ``q_A`` (q_tilde asymptotics).
 
     Example:
-        >>> r = cls_from_q(0.0, 4.0)   # nothing observed beyond background: CLs+b = CLb = 1/2 ... CLs = 1
-        >>> float(r.cls)
-        1.0
+        >>> r = cls_from_q(0.0, 4.0)   # q = 0: CLs+b = 1/2, CLb = Phi(2) = 0.97725
+        >>> round(float(r.cls), 6)   # 0.5 / 0.977250
+        0.51164
     """
     q = np.maximum(np.asarray(q, dtype=float), 0.0)
     qa = np.maximum(np.asarray(q_asimov, dtype=float), 1e-300)

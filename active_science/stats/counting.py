@@ -38,7 +38,7 @@ def q_tilde(n: np.ndarray | float, s: np.ndarray | float, b: np.ndarray | float,
 
     Example:
         >>> round(float(q_tilde(10, 5, 10)), 6)
-        1.059213
+        1.890698
     """
     n, s, b, mu = (np.asarray(v, dtype=float) for v in (n, s, b, mu))
     _check(n, s, b, mu)

@@ -15,7 +15,7 @@ def balanced_accuracy(predicted: np.ndarray, truth: np.ndarray) -> float:
 
     Example:
         >>> balanced_accuracy(np.array([True, True, False, False]), np.array([True, False, False, False]))
-        0.8333333333333334
+        0.8333333333333333
     """
     p = np.asarray(predicted, dtype=bool).reshape(-1)
     t = np.asarray(truth, dtype=bool).reshape(-1)
