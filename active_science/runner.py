@@ -30,6 +30,7 @@ from active_science.evaluation import Evaluation, Proposal, Task
 from active_science.exceptions import InvalidInputError, SimulationError
 from active_science.loop import ActiveLoop
 from active_science.store import Store
+from active_science.threads import torch_threads
 
 __all__ = ["LoopRunner", "RoundSummary"]
 
@@ -190,7 +191,8 @@ class LoopRunner:
         if self.store is not None:
             self.store.log_event("started", f"max_evaluations={max_evaluations}")
         try:
-            reason = self._run(int(max_evaluations), progress)
+            with torch_threads():
+                reason = self._run(int(max_evaluations), progress)
         except KeyboardInterrupt:
             cancelled = self.executor.cancel_all() if hasattr(self.executor, "cancel_all") else []
             if self.store is not None:
