@@ -22,6 +22,7 @@ from active_science.seeding import point_seed, round_seed
 from active_science.space import ParameterSpace
 from active_science.strategy_context import ProposalContext
 from active_science.surrogates.gp import GPSurrogate
+from active_science.threads import torch_threads
 
 __all__ = ["ActiveLoop", "Told"]
 
@@ -108,8 +109,9 @@ class ActiveLoop:
     def ask(self, n: int = 1) -> list[Proposal]:
         """Propose ``n`` new points (fewer if the strategy's design or the pool is exhausted)."""
         n = _check_int("n", n, 1)
-        ctx = self.context()
-        U = np.asarray(self.strategy.propose(n, ctx), dtype=float).reshape(-1, self.space.dim)[:n]
+        with torch_threads():
+            ctx = self.context()
+            U = np.asarray(self.strategy.propose(n, ctx), dtype=float).reshape(-1, self.space.dim)[:n]
         theta = self.space.from_unit(U)
         if self.candidates is not None:  # snap to the exact pool members (unit round trips lose bits)
             theta = self.candidates[np.argmin(((self.candidates[None] - theta[:, None]) ** 2).sum(-1), axis=1)]
@@ -245,7 +247,8 @@ class ActiveLoop:
         key = len(y)
         if self._fitted_on != key:
             t0 = time.perf_counter()
-            self.surrogate.fit(X, y, yvar, seed=self.seed)
+            with torch_threads():
+                self.surrogate.fit(X, y, yvar, seed=self.seed)
             self.fit_seconds_total += time.perf_counter() - t0
             self._fitted_on = key
         return self.surrogate
@@ -255,4 +258,5 @@ class ActiveLoop:
         model = self.fitted_surrogate()
         if model is None:
             raise InvalidInputError("the surrogate needs at least 2 successful results before it can predict")
-        return model.predict(self.space.to_unit(np.asarray(theta, dtype=float).reshape(-1, self.space.dim)))
+        with torch_threads():
+            return model.predict(self.space.to_unit(np.asarray(theta, dtype=float).reshape(-1, self.space.dim)))

@@ -30,6 +30,7 @@ from active_science.space import ParameterSpace
 from active_science.stats.contours import contour_lines, crossings_1d
 from active_science.store import Store
 from active_science.surrogates.multi import MultiTargetSurrogate
+from active_science.threads import torch_threads
 
 __all__ = ["ExclusionScan", "ScanResult", "LevelTransform"]
 
@@ -136,7 +137,8 @@ class ScanResult:
         pts = pts.reshape(-1, self.space.dim)
         if self.surrogate is None:
             raise InvalidInputError("the scan has fewer than 2 successful evaluations; nothing to predict from")
-        mean, var = self.surrogate.predict(self.space.to_unit(pts))
+        with torch_threads():
+            mean, var = self.surrogate.predict(self.space.to_unit(pts))
         return mean.reshape(len(pts), -1)[:, k], var.reshape(len(pts), -1)[:, k]
 
     def excluded(self, points: Any, *, target: str | None = None) -> np.ndarray:
