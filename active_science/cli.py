@@ -98,13 +98,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     with Store.open(study) as st:
         rounds = dict(zip(st.proposals()["id"].tolist(), st.proposals()["round"].tolist()))
         ok_ids = st.evaluations()["id"][st.evaluations()["status"] == 1]
-    from active_science.stats.contours import contour_lines
+    from active_science.stats.contours import function_level_lines
 
-    g = np.linspace(0, 1, 300)
-    U = np.stack(np.meshgrid(g, g, indexing="xy"), -1).reshape(-1, 2)
-    th = sim.space.from_unit(U)
-    z = np.where(sim.space.satisfies_constraint(th), np.log(np.maximum(sim.truth_cls(th), 1e-300)) - np.log(0.05), np.nan)
-    truth = [sim.space.from_unit(seg) for seg in contour_lines(g, g, z.reshape(300, 300), 0.0)]
+    truth = function_level_lines(sim.truth_cls, sim.space, 0.05)
     fig = contour_figure(result, rounds=np.array([rounds[int(i)] for i in sorted(ok_ids)]), true_lines=truth)
     fig.savefig(out / "contour.png", dpi=130)
     grid_size = 40 * 40

@@ -47,7 +47,7 @@ def contour_figure(
 
     Args:
         result: a 2D ``ScanResult``.
-        rounds: `(n,)` round index of each evaluated point (colours and numbers them), or None.
+        rounds: `(n,)` round index of each evaluated point (colours them, with a colour bar), or None.
         true_lines: polylines of the exact contour, drawn dashed, if known.
         official: ``(points (m, 2), excluded (m,))`` official decisions (e.g. ATLAS), drawn as markers.
     """
@@ -68,10 +68,11 @@ def contour_figure(
     x = theta[:, 0].reshape(resolution, resolution)
     y = theta[:, 1].reshape(resolution, resolution)
     if result.surrogate is not None:
-        p_excl = np.where(feasible, result.probability_excluded(theta), np.nan).reshape(resolution, resolution)
+        p_flat = np.where(feasible, result.probability_excluded(theta), np.nan)
+        p_excl = p_flat.reshape(resolution, resolution)
         ax.contourf(x, y, p_excl, levels=[-0.01, 0.5, 1.01], colors=[OKABE_ITO["sky"], OKABE_ITO["orange"]], alpha=0.25)
         if show_uncertain:
-            unc = np.where(feasible, np.minimum(p_excl, 1 - p_excl) > 0.05, np.nan).reshape(resolution, resolution)
+            unc = np.where(feasible, np.minimum(p_flat, 1 - p_flat) > 0.05, np.nan).reshape(resolution, resolution)
             ax.contourf(x, y, unc, levels=[0.5, 1.5], colors="none", hatches=["...."])
         for i, seg in enumerate(result.contour_points(resolution=resolution)):
             ax.plot(seg[:, 0], seg[:, 1], color=OKABE_ITO["vermillion"], lw=2.2, label="scan estimate" if i == 0 else None)
