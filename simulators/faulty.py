@@ -29,7 +29,7 @@ import numpy as np
 from active_science.evaluation import CallableObjective, Observation, as_objective
 from active_science.exceptions import InvalidInputError
 
-__all__ = ["FaultyObjective", "FAULT_KINDS", "count_injected"]
+__all__ = ["FaultyObjective", "FAULT_KINDS", "count_injected", "JournaledMassPlane"]
 
 FAULT_KINDS = ("exception", "nan", "inf", "hang", "exit")
 
@@ -166,3 +166,41 @@ class FaultyObjective:
 
     def __repr__(self) -> str:
         return f"FaultyObjective({self.inner!r}, rate={self.rate}, kinds={list(self.kinds)})"
+
+
+class JournaledMassPlane:
+    """The mass-plane simulator, appending each finished simulation's seed to a journal file (one line each).
+
+    Crash tests compare the journal (what finished, written by the simulator itself) with the study file (what the
+    driver recorded). Options other than ``journal`` go to :class:`~active_science.simulators.mass_plane.MassPlane`.
+
+    Example:
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "journal.txt")
+        >>> sim = JournaledMassPlane(journal=path, num_events=100)
+        >>> _ = sim.simulate([400.0, 100.0], seed=7)
+        >>> from pathlib import Path
+        >>> Path(path).read_text()
+        '7\\n'
+    """
+
+    name = "journaled_mass_plane"
+    has_gold = False
+
+    def __init__(self, *, journal: str, **options: Any) -> None:
+        from active_science.simulators.mass_plane import MassPlane
+
+        self._inner = MassPlane(**options)
+        self.journal = os.fspath(journal)
+        self.space = self._inner.space
+        self.options = {**self._inner.options, "journal": self.journal}
+        self.truth_cls = self._inner.truth_cls
+
+    def simulate(self, theta: Any, *, seed: int, **kwargs: Any) -> Any:
+        sim = self._inner.simulate(theta, seed=seed, **kwargs)
+        with open(self.journal, "a", encoding="ascii") as fh:
+            fh.write(f"{int(seed)}\n")
+        return sim
+
+    def default_statistic(self) -> Any:
+        return self._inner.default_statistic()

@@ -37,30 +37,24 @@ def run_to_completion(executor, tasks):
     return {e.id: e for e in out}
 
 
+def seeds_with_plan(objective, persistent, n):
+    """The first ``n`` seeds whose planned fault is (non-)persistent (the plan is a pure function of the seed)."""
+    return [s for s in range(1000) if objective.fault_at(seed=s)[1] == persistent][:n]
+
+
 @pytest.mark.parametrize("kind", list(REASONS))
 def test_each_fault_kind_is_retried_then_recorded_with_its_reason(ray_local, tmp_path, kind):
-    policy = RetryPolicy(max_retries=2, timeout=1.5)
-    tasks = [Task(i, np.array([0.1 * i]), 100 + i) for i in range(2)]
-    # transient: fails once, the first retry succeeds (attempts == 2)
-    transient = RayExecutor(
-        FaultyObjective(constant, rate=1.0, kinds=[kind], persistent=0.0, log_dir=tmp_path / "t", hang_seconds=60), retry=policy
-    )
-    (tmp_path / "t").mkdir()
-    got = run_to_completion(transient, tasks)
-    assert all(e.ok and e.value == 0.25 and e.attempts == 2 for e in got.values()), got
-    assert count_injected(tmp_path / "t") == {kind: 2}  # one fault per task
-    # persistent: every attempt fails -> recorded as failed after 1 + max_retries attempts, with the reason of each
-    (tmp_path / "p").mkdir()
-    persistent = RayExecutor(
-        FaultyObjective(constant, rate=1.0, kinds=[kind], persistent=1.0, log_dir=tmp_path / "p", hang_seconds=60), retry=policy
-    )
-    got = run_to_completion(persistent, tasks[:1])
-    ev = got[0]
-    assert ev.status == "failed" and ev.attempts == 3
-    assert ev.error.count(REASONS[kind]) == 3, ev.error
-    assert count_injected(tmp_path / "p") == {kind: 3}
-    transient.shutdown()
-    persistent.shutdown()
+    objective = FaultyObjective(constant, rate=1.0, kinds=[kind], persistent=0.5, log_dir=tmp_path, hang_seconds=60)
+    ex = RayExecutor(objective, retry=RetryPolicy(max_retries=1, timeout=1.5))
+    transient, persistent = seeds_with_plan(objective, False, 1)[0], seeds_with_plan(objective, True, 1)[0]
+    got = run_to_completion(ex, [Task(0, np.array([0.0]), transient), Task(1, np.array([0.5]), persistent)])
+    ex.shutdown()
+    # transient: fails once, the retry succeeds
+    assert got[0].ok and got[0].value == 0.25 and got[0].attempts == 2, got[0]
+    # persistent: every attempt fails -> failed after 1 + max_retries attempts, with the reason of each attempt
+    assert got[1].status == "failed" and got[1].attempts == 2
+    assert got[1].error.count(REASONS[kind]) == 2, got[1].error
+    assert count_injected(tmp_path) == {kind: 3}  # 1 transient + 2 persistent faults were really injected
 
 
 def test_backoff_delays_retries(ray_local, tmp_path):
