@@ -21,7 +21,7 @@ import pytest
 from active_science.cli import main
 from active_science.store import Store
 
-BUDGET = 16
+BUDGET = 12
 SIMULATOR = "active_science.simulators.faulty:JournaledMassPlane"
 
 
