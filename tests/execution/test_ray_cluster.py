@@ -23,6 +23,8 @@ from active_science import ExclusionScan, ParameterSpace, RetryPolicy, Store
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 RAY = str(Path(sys.executable).with_name("ray"))
+# a throw-away cluster on the loopback interface: Ray's token authentication off for it (and its driver)
+ENV = {**os.environ, "RAY_AUTH_MODE": "disabled"}
 BUDGET = 12
 
 
@@ -42,7 +44,7 @@ def start_node(*args: str, tmp: Path, name: str) -> subprocess.Popen:
     return subprocess.Popen(
         [RAY, "start", "--block", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=80000000",
          "--disable-usage-stats", *ports, *args],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=ENV,
     )  # fmt: skip
 
 
@@ -91,9 +93,10 @@ class Sleepy:
         return asci.Observation(float(np.clip(0.05 * np.exp(3 * (theta[0] - 0.5)), 1e-6, 1.0)), 1e-6)
 
 
-def test_scan_on_a_two_node_cluster_survives_losing_a_node(tmp_path):
+def test_scan_on_a_two_node_cluster_survives_losing_a_node(tmp_path, monkeypatch):
     import ray
 
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     if ray.is_initialized():
         ray.shutdown()
     port = free_port()
@@ -102,7 +105,7 @@ def test_scan_on_a_two_node_cluster_survives_losing_a_node(tmp_path):
     second = None
     try:
         deadline = time.monotonic() + 120
-        while subprocess.run([RAY, "status", f"--address={address}"], capture_output=True).returncode != 0:
+        while subprocess.run([RAY, "status", f"--address={address}"], capture_output=True, env=ENV).returncode != 0:
             assert head.poll() is None and time.monotonic() < deadline, (tmp_path / "head.log").read_text()[-3000:]
             time.sleep(1)
         second = start_node(f"--address={address}", tmp=tmp_path, name="second")
