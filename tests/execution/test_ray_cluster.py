@@ -40,12 +40,12 @@ def start_node(*args: str, tmp: Path, name: str) -> subprocess.Popen:
         f"--runtime-env-agent-port={free_port()}", f"--metrics-export-port={free_port()}",
         f"--node-manager-port={free_port()}", f"--object-manager-port={free_port()}",
     ]  # fmt: skip
-    log = open(tmp / f"{name}.log", "wb")
-    return subprocess.Popen(
-        [RAY, "start", "--block", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=80000000",
-         "--disable-usage-stats", *ports, *args],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=ENV,
-    )  # fmt: skip
+    with open(tmp / f"{name}.log", "wb") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [RAY, "start", "--block", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=80000000",
+             "--disable-usage-stats", *ports, *args],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=ENV,
+        )  # fmt: skip
 
 
 def kill_group(proc: subprocess.Popen, sig: int) -> None:

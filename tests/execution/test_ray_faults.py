@@ -4,6 +4,8 @@ Faults come from ``active_science.simulators.faulty.FaultyObjective``, whose pla
 seed; the marker files it writes (one per injected fault) are an independent count of the attempts made.
 """
 
+import time
+
 import numpy as np
 import pytest
 
@@ -58,8 +60,6 @@ def test_each_fault_kind_is_retried_then_recorded_with_its_reason(ray_local, tmp
 
 
 def test_backoff_delays_retries(ray_local, tmp_path):
-    import time
-
     ex = RayExecutor(
         FaultyObjective(constant, rate=1.0, kinds=["exception"], persistent=1.0, log_dir=tmp_path),
         retry=RetryPolicy(max_retries=2, backoff=0.4),
@@ -68,3 +68,21 @@ def test_backoff_delays_retries(ray_local, tmp_path):
     ev = run_to_completion(ex, [Task(0, np.array([0.0]), 1)])[0]
     # two retries wait 0.4 s and 0.8 s (backoff * 2**k): at least 1.2 s in total
     assert not ev.ok and ev.attempts == 3 and time.monotonic() - t0 >= 1.2
+
+
+class StuckInC:
+    """Ignores the worker-side alarm (as a simulator stuck in C code would): only the driver's hard limit stops it."""
+
+    def evaluate(self, theta, seed):
+        import signal as sig
+
+        sig.pthread_sigmask(sig.SIG_BLOCK, {sig.SIGALRM})
+        time.sleep(120)
+
+
+def test_a_simulator_ignoring_the_alarm_is_killed_at_the_hard_limit(ray_local):
+    ex = RayExecutor(StuckInC(), retry=RetryPolicy(max_retries=0, timeout=0.5), startup_grace=3.0)
+    t0 = time.monotonic()
+    ev = run_to_completion(ex, [Task(0, np.array([0.0]), 1)])[0]
+    # killed after timeout + startup_grace = 3.5 s (not after the 120 s sleep); generous bound for a loaded machine
+    assert not ev.ok and "no result after 3.5 s (worker killed)" in ev.error and time.monotonic() - t0 < 60
