@@ -45,7 +45,8 @@ def ensure_ray(
         kwargs: dict[str, Any] = {"include_dashboard": False, "configure_logging": True, "logging_level": logging.WARNING}
         if address:
             kwargs["address"] = address
-        else:
+        else:  # "local": a new instance, never one found on this machine (`ray start` leaves its address behind)
+            kwargs["address"] = "local"
             kwargs["num_cpus"] = num_cpus or os.cpu_count() or 1
             if object_store_memory:
                 kwargs["object_store_memory"] = int(object_store_memory)

@@ -8,7 +8,7 @@ import active_science as asci
 from active_science import ExclusionScan, ParameterSpace, RetryPolicy, Store
 from active_science.simulators.faulty import FaultyObjective, count_injected
 
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.slow]  # two 16-evaluation scans with retries, timeouts and worker restarts
 
 SPACE = ParameterSpace({"x": (0.0, 1.0)})
 BUDGET = 16
