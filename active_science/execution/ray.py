@@ -101,7 +101,7 @@ class RayExecutor:
         retry: RetryPolicy | None = None,
         address: str | None = None,
         num_cpus: int | None = None,
-        startup_grace: float = 30.0,
+        startup_grace: float = 120.0,
     ) -> None:
         import ray
 
