@@ -10,7 +10,7 @@ Runs the same scan (straddle GP strategy, same seed, same executor) twice: witho
 * ``balanced_accuracy``: of the final contour against the exact CLs on a 200 x 200 grid;
 * ``n_failed``: evaluations recorded as failed after all retries.
 
-Usage: ``python -m benchmarks.faults [--quick] [--out F.json]`` (full: 500 evaluations; quick: 40).
+Usage: ``python -m benchmarks.faults [--quick] [--out F.json] [--budget N]`` (full: 500 evaluations; quick: 24).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def run_one(*, faults: bool, budget: int, seed: int, workdir: Path, timeout: flo
     store = workdir / f"scan_{seed}_{faults}.h5"
     scan = ExclusionScan(
         objective, sim.space, level=LEVEL, batch_size=4, executor="ray", num_cpus=2, seed=seed, store=store,
-        retry=RetryPolicy(max_retries=1, timeout=timeout), tolerance=0.0,
+        retry=RetryPolicy(max_retries=1, timeout=timeout), tolerance=0.0, num_reference=1024,
     )  # fmt: skip
     t0 = time.perf_counter()
     result = scan.run(budget)
@@ -68,12 +68,13 @@ def run_one(*, faults: bool, budget: int, seed: int, workdir: Path, timeout: flo
 
 def main(argv: list[str] | None = None) -> list[dict]:
     p = argparse.ArgumentParser(prog="python -m benchmarks.faults", description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="40 evaluations instead of 500")
+    p.add_argument("--quick", action="store_true", help="24 evaluations instead of 500")
+    p.add_argument("--budget", type=int, default=None, help="evaluations per run (overrides --quick)")
     p.add_argument("--out", default=None, help="JSON file for the rows")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    budget = 40 if args.quick else 500
+    budget = args.budget or (24 if args.quick else 500)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as d:
         for faults in (False, True):
