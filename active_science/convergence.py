@@ -90,6 +90,10 @@ class UncertainFractionBelow(StoppingRule):
     min_evaluations: int = 0
 
     def __post_init__(self) -> None:
+        for name in ("tolerance", "patience", "probability", "min_evaluations"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InvalidInputError(f"{name}={v!r} must be a number")
         if not 0.0 <= self.tolerance < 1.0 or not math.isfinite(self.tolerance):
             raise InvalidInputError(f"tolerance={self.tolerance} must lie in [0, 1), e.g. 0.01")
         if self.patience < 1:

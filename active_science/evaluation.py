@@ -120,7 +120,7 @@ def _to_observation(result: Any) -> Observation:
         return result
     if isinstance(result, (int, float, np.integer, np.floating)) and not isinstance(result, bool):
         return Observation(float(result))
-    if isinstance(result, np.ndarray) and result.size == 1:
+    if isinstance(result, np.ndarray) and result.size == 1 and result.dtype.kind in "iuf":  # not complex, str, bool
         return Observation(float(result.reshape(())))
     raise SimulationError(
         f"objective returned {type(result).__name__}; return a float or active_science.Observation(value, variance)"

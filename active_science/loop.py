@@ -94,7 +94,10 @@ class ActiveLoop:
         self.budget = None if budget is None else _check_int("budget", budget, 1)
         self.candidates: np.ndarray | None = None
         if candidates is not None:
-            cand = np.asarray(candidates, dtype=float)
+            try:
+                cand = np.asarray(candidates, dtype=float)
+            except (TypeError, ValueError) as err:
+                raise InvalidInputError(f"candidates={candidates!r} is not a numeric (n, {space.dim}) array") from err
             if cand.ndim != 2 or cand.shape[1] != space.dim or len(cand) == 0:
                 raise InvalidInputError(f"candidates has shape {cand.shape}; pass a non-empty (n, {space.dim}) array")
             self.candidates = space.validate(cand, "candidate")
@@ -189,7 +192,10 @@ class ActiveLoop:
     @staticmethod
     def _as_values(value: Any, what: str) -> np.ndarray:
         try:
-            arr = np.asarray(value, dtype=float)
+            arr = np.asarray(value)
+            if arr.dtype.kind not in "iuf":  # complex, str, bool, objects: not a value (no silent casts)
+                raise TypeError(f"dtype {arr.dtype}")
+            arr = arr.astype(float)
         except (TypeError, ValueError) as err:
             raise InvalidInputError(f"{what} ({value!r}) is not a number") from err
         if arr.ndim > 1 or arr.size == 0:

@@ -54,7 +54,7 @@ class LevelTransform:
             raise InvalidInputError(f"level={self.level!r} must be a finite number")
         if self.scale == "log" and not 0.0 < self.level < 1.0:
             raise InvalidInputError(f"level={self.level} must lie in (0, 1) for a CLs scan, e.g. level=0.05")
-        if not self.clip > 0:
+        if isinstance(self.clip, bool) or not isinstance(self.clip, (int, float)) or not self.clip > 0:
             raise InvalidInputError(f"clip={self.clip} must be > 0")
 
     def forward(self, value: float, variance: float | None) -> tuple[float, float | None]:
@@ -263,6 +263,11 @@ class ExclusionScan:
         targets: Sequence[str] | None = None,
     ) -> None:
         self.transform = LevelTransform(level, scale, clip)
+        for name, opts in (("strategy_options", strategy_options), ("simulator_options", simulator_options)):
+            if opts is not None and not isinstance(opts, Mapping):
+                raise InvalidInputError(f"{name}={opts!r} must be a mapping name -> value")
+        if targets is not None and (isinstance(targets, str) or not isinstance(targets, (list, tuple)) or not all(isinstance(t, str) for t in targets)):
+            raise InvalidInputError(f"targets={targets!r} must be a list of names, e.g. ['value', 'cls_exp']")
         self.targets = ("value",) if targets is None else tuple(targets)
         if not self.targets or len(set(self.targets)) != len(self.targets) or not all(isinstance(t, str) and t for t in self.targets):
             raise InvalidInputError(f"targets={targets!r} must be distinct names ('value' or keys of Observation.extras)")
@@ -288,6 +293,10 @@ class ExclusionScan:
             raise InvalidInputError(f"batch_size={batch_size!r} must be an integer >= 1")
         self.batch_size = batch_size
         self.asynchronous = bool(asynchronous)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidInputError(f"retry={retry!r} must be a RetryPolicy(max_retries=..., backoff=..., timeout=...)")
+        if num_reference is not None and (isinstance(num_reference, bool) or not isinstance(num_reference, int) or num_reference < 1):
+            raise InvalidInputError(f"num_reference={num_reference!r} must be an integer >= 1")
         self.retry = retry or RetryPolicy()
         self.executor_spec = executor
         if isinstance(executor, str) and executor not in ("serial", "ray"):
@@ -401,8 +410,13 @@ class ExclusionScan:
         if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, (int, np.integer)) or max_evaluations < 1:
             raise InvalidInputError(f"max_evaluations={max_evaluations!r} must be an integer >= 1")
         self.loop.budget = int(max_evaluations)
-        self._open_store(int(max_evaluations))
+        # the executor first: a bad executor option must fail before the study file is opened (opening modifies it)
         executor = make_executor(self.executor_spec, self.objective, retry=self.retry, **self.executor_options)
+        try:
+            self._open_store(int(max_evaluations))
+        except BaseException:
+            executor.shutdown()
+            raise
         if getattr(executor, "info", None) and executor.info.get("address") != "local":
             logger.info("running on Ray cluster %s (dashboard: %s)", executor.info.get("gcs_address"), executor.info.get("dashboard_url"))
         if self._runner is None:

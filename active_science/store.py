@@ -110,7 +110,9 @@ def provenance() -> dict[str, Any]:
 
 def _json(obj: Any, what: str) -> str:
     try:
-        return json.dumps(obj, sort_keys=True, allow_nan=True)
+        # keys keep their order: it can carry meaning (the order of a space's dimensions; sorting them swapped the
+        # axes of a resumed mass-plane scan)
+        return json.dumps(obj, allow_nan=True)
     except (TypeError, ValueError) as err:
         raise InvalidInputError(f"{what} is not JSON-serialisable ({err}); use numbers, strings, lists and dicts") from err
 

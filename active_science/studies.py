@@ -31,7 +31,7 @@ def run_config(path: str | Path, *, force: bool, progress: bool) -> int:
     data = read_toml(path)
     study = data.get("study", {})
     kind = study.get("kind", "exclusion_scan") if isinstance(study, Mapping) else None
-    if kind not in STUDY_KINDS:
+    if not isinstance(kind, str) or kind not in STUDY_KINDS:  # e.g. kind = [] in the TOML
         raise ConfigError(f"study.kind = {kind!r} is unknown; valid kinds: {', '.join(sorted(STUDY_KINDS))}")
     runner: Any = resolve_entry_point(STUDY_KINDS[kind])
     return int(runner(Path(path), force=force, progress=progress))

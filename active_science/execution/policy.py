@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -51,12 +53,36 @@ class RetryPolicy:
 TaskOutcome = dict[str, Any]
 
 
-def run_objective(objective: Any, theta: np.ndarray, seed: int) -> TaskOutcome:
-    """Evaluate ``objective`` at ``theta``; never raises (errors come back as data)."""
+class _Timeout(BaseException):  # BaseException: a simulator's own ``except Exception`` must not swallow it
+    pass
+
+
+def _raise_timeout(signum: int, frame: Any) -> None:
+    raise _Timeout()
+
+
+def run_objective(objective: Any, theta: np.ndarray, seed: int, timeout: float | None = None) -> TaskOutcome:
+    """Evaluate ``objective`` at ``theta``; never raises (errors come back as data).
+
+    ``timeout`` (seconds) is enforced here, in the process that runs the simulator, with ``SIGALRM`` (main thread
+    of a POSIX process: this process for the serial executor, a Ray worker for Ray). The clock so starts when the
+    simulator starts, not when a worker was requested (starting a worker and importing the objective's modules can
+    take longer than a short timeout). A simulator stuck in C code ignores the alarm: executors keep a hard limit.
+    """
     start = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    use_alarm = timeout is not None and threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+    previous = None
     try:
-        obs = objective.evaluate(np.array(theta, dtype=float), int(seed))
+        if use_alarm:
+            previous = signal.signal(signal.SIGALRM, _raise_timeout)
+            signal.setitimer(signal.ITIMER_REAL, float(timeout))  # type: ignore[arg-type]
+        try:
+            obs = objective.evaluate(np.array(theta, dtype=float), int(seed))
+        finally:
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
         return {
             "status": "ok",
             "value": obs.value,
@@ -65,6 +91,8 @@ def run_objective(objective: Any, theta: np.ndarray, seed: int) -> TaskOutcome:
             "duration": time.perf_counter() - start,
             "worker": worker,
         }
+    except _Timeout:
+        return {"status": "error", "error": f"timeout: no result after {timeout} s", "duration": time.perf_counter() - start, "worker": worker}
     except (Exception, SystemExit) as err:  # a failing user simulator must not take the loop down
         text = f"{type(err).__name__}: {err}".replace("\n", " ")
         return {"status": "error", "error": text[:1000], "duration": time.perf_counter() - start, "worker": worker}

@@ -1,7 +1,9 @@
 """Ray executor: evaluations as Ray core tasks, consumed with ``ray.wait`` as they finish.
 
-Local Ray is started on demand (once per process); ``address=`` joins an existing cluster. Per-attempt timeouts use
-``ray.wait(timeout=)`` + ``ray.cancel(force=True)`` (Ray has no task timeout); a dead worker or node surfaces as a
+Local Ray is started on demand (once per process); ``address=`` joins an existing cluster. Per-attempt timeouts are
+enforced on the worker (``SIGALRM`` in ``run_objective``, counted from the simulator's start), with a hard limit of
+``timeout + startup_grace`` on the driver via ``ray.wait(timeout=)`` + ``ray.cancel(force=True)`` (Ray has no task
+timeout) for simulators stuck in C code or workers slow to start; a dead worker or node surfaces as a
 ``RayError`` on ``ray.get``; every failure is retried by our own policy (Ray's ``max_retries`` would hide the
 attempt count and does not cover application errors), then reported as a failed evaluation. Tasks are released to
 Ray only as CPUs are free, so a timeout measures running time, not time queued.
@@ -86,6 +88,8 @@ class RayExecutor:
         retry: retry policy.
         address: Ray cluster address (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``); None starts local Ray.
         num_cpus: CPUs of a local Ray instance (default: all).
+        startup_grace: seconds added to the policy's timeout for the driver-side hard limit (starting a worker and
+            importing the objective's modules is not simulator time).
     """
 
     name = "ray"
@@ -97,10 +101,12 @@ class RayExecutor:
         retry: RetryPolicy | None = None,
         address: str | None = None,
         num_cpus: int | None = None,
+        startup_grace: float = 120.0,
     ) -> None:
         import ray
 
         self.retry = retry or RetryPolicy()
+        self.hard_timeout = None if self.retry.timeout is None else self.retry.timeout + float(startup_grace)
         self.info = ensure_ray(address, num_cpus=num_cpus)
         self._ray = ray
         self._objective_ref = ray.put(objective)
@@ -125,7 +131,7 @@ class RayExecutor:
         while self._queue and self._queue[0][0] <= now and len(self._running) < self._cluster_capacity():
             _, _, run = heapq.heappop(self._queue)
             run.started = time.monotonic()
-            ref = _remote_fn().remote(self._objective_ref, run.task.theta, run.task.seed)
+            ref = _remote_fn().remote(self._objective_ref, run.task.theta, run.task.seed, self.retry.timeout)
             self._running[ref] = run
 
     def _fail_or_retry(self, run: _Running, reason: str) -> Evaluation | None:
@@ -174,8 +180,8 @@ class RayExecutor:
                 return []
             now = time.monotonic()
             horizons = [] if deadline is None else [deadline - now]
-            if self.retry.timeout is not None and self._running:
-                horizons.append(min(r.started for r in self._running.values()) + self.retry.timeout - now)
+            if self.hard_timeout is not None and self._running:
+                horizons.append(min(r.started for r in self._running.values()) + self.hard_timeout - now)
             if self._queue:
                 horizons.append(self._queue[0][0] - now)
             wait_for = max(0.0, min(horizons)) if horizons else None
@@ -192,13 +198,13 @@ class RayExecutor:
                         done.append(ev)
             elif wait_for:
                 time.sleep(wait_for)
-            if self.retry.timeout is not None:
+            if self.hard_timeout is not None:
                 now = time.monotonic()
                 for ref, run in list(self._running.items()):
-                    if now - run.started > self.retry.timeout:
+                    if now - run.started > self.hard_timeout:
                         self._ray.cancel(ref, force=True)
                         del self._running[ref]
-                        ev = self._fail_or_retry(run, f"timeout: no result after {self.retry.timeout} s")
+                        ev = self._fail_or_retry(run, f"timeout: no result after {self.hard_timeout:g} s (worker killed)")
                         if ev is not None:
                             done.append(ev)
             if done:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import signal
-import threading
 import time
 from collections import deque
 from typing import Any
@@ -13,14 +11,6 @@ from active_science.evaluation import Evaluation, Task
 from active_science.execution.policy import RetryPolicy, run_objective
 
 __all__ = ["SerialExecutor"]
-
-
-class _Timeout(Exception):
-    pass
-
-
-def _raise_timeout(signum: int, frame: Any) -> None:
-    raise _Timeout()
 
 
 class SerialExecutor:
@@ -51,19 +41,7 @@ class SerialExecutor:
         return len(self._queue)
 
     def _attempt(self, task: Task) -> dict[str, Any]:
-        use_alarm = self.retry.timeout is not None and threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
-        if not use_alarm:
-            return run_objective(self.objective, task.theta, task.seed)
-        previous = signal.signal(signal.SIGALRM, _raise_timeout)
-        signal.setitimer(signal.ITIMER_REAL, float(self.retry.timeout))  # type: ignore[arg-type]
-        start = time.perf_counter()
-        try:
-            return run_objective(self.objective, task.theta, task.seed)
-        except _Timeout:
-            return {"status": "error", "error": f"timeout: no result after {self.retry.timeout} s", "duration": time.perf_counter() - start, "worker": "serial"}
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        return run_objective(self.objective, task.theta, task.seed, self.retry.timeout)
 
     def wait(self, timeout: float | None = None) -> list[Evaluation]:
         """Run the next queued task to completion (all its attempts) and return its record."""
