@@ -25,6 +25,7 @@ __all__ = [
 
 _SIMULATORS: dict[str, str | Callable[..., Any]] = {
     "mass_plane": "active_science.simulators.mass_plane:MassPlane",
+    "weinberg": "active_science.simulators.weinberg:Weinberg",
 }
 
 _STRATEGIES: dict[str, str | Callable[..., Any]] = {
