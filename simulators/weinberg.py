@@ -72,9 +72,9 @@ def _inverse_cdf(u: np.ndarray, b: np.ndarray, a: float) -> np.ndarray:
         hi = np.where(f > 0, c, hi)
         step = f * norm / (1.0 + c * c + b * c)
         new = c - step
-        outside = (new <= lo) | (new >= hi)
+        outside = (new < lo) | (new > hi)
         new = np.where(outside, 0.5 * (lo + hi), new)
-        if np.max(np.abs(new - c)) < 1e-14:
+        if np.max(np.abs(new - c)) < 1e-13:
             return new
         c = new
     return c
