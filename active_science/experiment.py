@@ -182,8 +182,8 @@ def experiment_log_likelihood(simulator: Any, cost: CostModel, data: ExperimentD
     Example:
         >>> from active_science.simulators.weinberg import Weinberg
         >>> sim = Weinberg()
-        >>> data = simulate_experiments(sim, FixedEvents(200), [[0.23]], [80.0], seed=0)[0]
-        >>> ll = experiment_log_likelihood(sim, FixedEvents(200), data, [[0.20], [0.23], [0.26]])
+        >>> data = simulate_experiments(sim, FixedEvents(3000), [[0.23]], [80.0], seed=0)[0]
+        >>> ll = experiment_log_likelihood(sim, FixedEvents(3000), data, [[0.20], [0.23], [0.26]])
         >>> int(np.argmax(ll))
         1
     """
