@@ -63,6 +63,8 @@ class DesignStudy:
         eig: EIG estimator and Monte Carlo sizes (``estimator``: ``"lfire"`` default, ``"infonce"``, ``"nwj"`` or
             the exact ``"nested"``).
         classifier: settings of the amortised ratio classifier (likelihood-free estimators / ratio posterior).
+        pretrained: an already trained classifier (trained on this prior over this design space) to use instead of
+            training one; it is stored in the study file like a trained one.
         strategy: BO strategy name (``"ucb"``, ``"logei"``, or any registered strategy) or object.
         batch_size: EIG evaluations per round (run in parallel on Ray).
         evaluations_per_experiment: EIG evaluations spent choosing each experiment's design.
@@ -96,6 +98,7 @@ class DesignStudy:
         design_space: ParameterSpace | None = None,
         eig: EIGSettings | None = None,
         classifier: ClassifierSettings | None = None,
+        pretrained: TrainedClassifier | None = None,
         strategy: Any = "ucb",
         strategy_options: Mapping[str, Any] | None = None,
         batch_size: int = 4,
@@ -164,7 +167,8 @@ class DesignStudy:
         self.force = bool(force)
         self.config = self._config(simulator)
         self._resume_from_store = False
-        self._classifier: TrainedClassifier | None = None
+        self._classifier: TrainedClassifier | None = pretrained
+        self._store_pretrained = pretrained is not None
 
     # ----------------------------------------------------------------------------------------------- config
     def _config(self, simulator: Any) -> dict[str, Any]:
@@ -203,6 +207,9 @@ class DesignStudy:
     def classifier(self, store: Store | None = None) -> TrainedClassifier:
         """The amortised ratio classifier: read from the study file if it holds one, else trained (and stored)."""
         if self._classifier is not None:
+            if self._store_pretrained and store is not None and "classifier" not in store.array_keys():
+                store.put_arrays("classifier", 0, self._classifier.to_arrays())
+            self._store_pretrained = False
             return self._classifier
         if store is not None and "classifier" in store.array_keys():
             self._classifier = TrainedClassifier.from_arrays(store.get_arrays("classifier"), design_space=self.design_space, settings=self.classifier_settings)
@@ -217,6 +224,10 @@ class DesignStudy:
             store.put_arrays("classifier", 0, self._classifier.to_arrays())
             store.log_event("classifier", f"trained in {time.perf_counter() - t0:.1f} s")
         return self._classifier
+
+    def initial_belief(self) -> ParticlePosterior:
+        """The prior as ``num_particles`` equal-weight particles (the belief before the first experiment)."""
+        return ParticlePosterior.from_samples(self.prior.sample(self.num_particles, self._seed(_PRIOR, 0)), names=self.names)
 
     def log_likelihood(self, data: ExperimentData, thetas: np.ndarray) -> np.ndarray:
         """`(m,)` log likelihood of one experiment's data at `(m, d)` thetas (exact, or the classifier's)."""
@@ -298,7 +309,7 @@ class DesignStudy:
         try:
             if self.needs_classifier:
                 self.classifier(store)
-            prior_particles = ParticlePosterior.from_samples(self.prior.sample(self.num_particles, self._seed(_PRIOR, 0)), names=self.names)
+            prior_particles = self.initial_belief()
             beliefs, experiments, curves = self._restore(store, prior_particles)
             if store is not None and experiments:
                 store.log_event("resumed", f"{len(experiments)} experiments restored")
