@@ -9,6 +9,9 @@ from active_science.exceptions import InvalidInputError
 from active_science.experiment import FixedEvents, FixedLuminosity
 from active_science.priors import GaussianPrior, UniformPrior
 
+#: a cheaper acquisition optimiser for a 1D design space (tests only)
+CHEAP = {"num_restarts": 2, "raw_samples": 64, "mc_samples": 64}
+
 
 def test_linear_gaussian_study_picks_the_most_informative_design_and_updates_exactly(toy):
     """EIG = 0.5 log(1 + n phi^2 s0^2) grows with phi, so the best design is the top of the range (phi = 1); the
@@ -16,7 +19,7 @@ def test_linear_gaussian_study_picks_the_most_informative_design_and_updates_exa
     n = 5
     study = DesignStudy(toy.sim, prior=GaussianPrior({"theta": (0.0, 1.0)}), cost=FixedEvents(n),
                         eig=EIGSettings("nested", num_outer=300, num_inner=300), batch_size=3, evaluations_per_experiment=9,
-                        num_experiments=2, true_theta=[0.7], seed=0, num_particles=4000)  # fmt: skip
+                        num_experiments=2, true_theta=[0.7], seed=0, num_particles=4000, strategy_options=CHEAP)  # fmt: skip
     result = study.run()
     # 9 evaluations of a smooth, monotone EIG with relative noise ~5 %: the GP maximiser lies in the top 15 % of [0.1, 1]
     assert np.all(result.designs[:, 0] > 0.85), result.designs
@@ -34,7 +37,7 @@ def test_linear_gaussian_study_picks_the_most_informative_design_and_updates_exa
 def _weinberg_study(path, **kw):
     return DesignStudy("weinberg", prior=UniformPrior({"sin2w": (0.21, 0.25)}), cost=FixedLuminosity(200.0),
                        eig=EIGSettings("nested", num_outer=30, num_inner=100), batch_size=3, evaluations_per_experiment=6,
-                       num_experiments=2, true_theta=[0.2312], seed=3, store=path, num_particles=500, **kw)  # fmt: skip
+                       num_experiments=2, true_theta=[0.2312], seed=3, store=path, num_particles=500, strategy_options=CHEAP, **kw)  # fmt: skip
 
 
 def test_interrupted_study_resumes_to_the_uninterrupted_result(tmp_path):
