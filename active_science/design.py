@@ -319,7 +319,7 @@ class DesignStudy:
 
                 bar = tqdm(total=self.num_experiments * self.evaluations_per_experiment, initial=n_done, unit="eig", desc="design study", dynamic_ncols=True)
             for k in range(len(experiments), self.num_experiments):
-                curve = self._design_stage(k, beliefs[-1], store, bar)
+                curve = self._design_stage(k, beliefs[-1], store, bar, [c.chosen for c in curves])
                 data = self.run_experiment(curve.chosen, k)
                 experiments.append(data)
                 beliefs.append(self.update(beliefs[-1], experiments, k))
@@ -342,14 +342,20 @@ class DesignStudy:
         return DesignResult(self.names, self.design_space.names, self.cost, tuple(curves), tuple(experiments), tuple(beliefs),
                             self.true_theta, n_eval, time.perf_counter() - t0, self.store_path)  # fmt: skip
 
-    def _design_stage(self, k: int, belief: ParticlePosterior, store: Store | None, bar: Any) -> EIGCurve:
+    def _design_stage(self, k: int, belief: ParticlePosterior, store: Store | None, bar: Any, previous: Sequence[np.ndarray] = ()) -> EIGCurve:
         classifier = self._classifier
+        strategy = self._make_strategy()
+        if previous and hasattr(strategy, "initial_points") and strategy.initial_points is None:
+            # warm start: EIG under the new posterior is usually still high where the last experiment was run
+            strategy.initial_points = np.array(previous[-1:], dtype=float)
         objective = EIGObjective(
             self.simulator, self.cost, belief.sample(self.num_particles, self._seed(_BELIEF, k)), settings=self.eig,
             classifier_arrays=None if classifier is None else classifier.to_arrays(), classifier_settings=self.classifier_settings,
             design_space=self.design_space, extra_estimators=self.monitor,
         )  # fmt: skip
-        loop = ActiveLoop(self.design_space, self._make_strategy(), seed=self._seed(_LOOP, k), surrogate=GPSurrogate(), budget=self.evaluations_per_experiment)
+        # no input warping: EIG curves are flat near zero over most of the range, and a learned warp then stretches an
+        # empty edge of the range, where UCB keeps sampling, instead of the informative region (seen on Weinberg)
+        loop = ActiveLoop(self.design_space, strategy, seed=self._seed(_LOOP, k), surrogate=GPSurrogate(warp=False), budget=self.evaluations_per_experiment)
         view = StageStore(store, k) if store is not None else None
         executor = make_executor(self.executor_spec, objective, retry=self.retry, **self.executor_options)
 

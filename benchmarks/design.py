@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,7 @@ from active_science.design_eig import EIGSettings, estimate_eig
 from active_science.experiment import FixedEvents, FixedLuminosity
 from active_science.priors import UniformPrior
 from active_science.simulators.weinberg import Weinberg
-from active_science.stats.eig_classifier import ClassifierSettings, train_classifier
+from active_science.stats.eig_classifier import ClassifierSettings, TrainedClassifier, train_classifier
 
 PRIOR = UniformPrior({"sin2w": (0.21, 0.25)})
 TRUE_THETA = [0.2312]
@@ -82,14 +83,20 @@ def truth_argmax(sim: Weinberg, cost: Any, belief: np.ndarray, b: Budget) -> tup
     return float(fine[int(np.argmax(values))]), float(values.max())
 
 
-def eig_part(tasks: list[str], b: Budget, seed: int) -> list[dict[str, Any]]:
+def eig_part(tasks: list[str], b: Budget, seed: int, cache: str | None = None) -> list[dict[str, Any]]:
     sim = Weinberg()
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     settings = ClassifierSettings(num_train=b.num_train, epochs=b.epochs)
-    clf = train_classifier(sim, lambda n, rng: PRIOR.sample(n, rng), sim.design_space, settings=settings, seed=seed)
-    t_train = time.perf_counter() - t0
-    print(f"classifier: {b.num_train} events x {b.epochs} epochs in {t_train:.0f} s (shared machine)")
+    if cache and os.path.exists(cache):
+        with np.load(cache, allow_pickle=False) as f:
+            clf = TrainedClassifier.from_arrays(dict(f), design_space=sim.design_space, settings=settings)
+        print(f"classifier: loaded from {cache}")
+    else:
+        clf = train_classifier(sim, lambda n, rng: PRIOR.sample(n, rng), sim.design_space, settings=settings, seed=seed)
+        print(f"classifier: {b.num_train} events x {b.epochs} epochs in {time.perf_counter() - t0:.0f} s (shared machine)")
+        if cache:
+            np.savez(cache, **clf.to_arrays())
     belief = PRIOR.sample(4000, seed=1)
     grid = np.linspace(20.0, 130.0, b.grid)
     for task in tasks:
@@ -133,7 +140,7 @@ def sequential_part(tasks: list[str], b: Budget, num_experiments: int = 5) -> li
         for seed in range(b.seeds):
             t0 = time.perf_counter()
             study = DesignStudy("weinberg", prior=PRIOR, cost=cost, eig=EIGSettings("nested", num_outer=200, num_inner=200),
-                                strategy="ucb", strategy_options={"num_initial": 6, "num_restarts": 4, "raw_samples": 128}, batch_size=4,
+                                strategy="ucb", strategy_options={"num_initial": 6, "num_restarts": 2, "raw_samples": 64, "mc_samples": 64}, batch_size=4,
                                 evaluations_per_experiment=b.seq_evaluations, num_experiments=num_experiments,
                                 true_theta=TRUE_THETA, seed=seed, num_particles=2000)  # fmt: skip
             res = study.run()
@@ -169,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--parts", nargs="+", default=["eig", "sequential"], choices=["eig", "sequential"])
     ap.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     ap.add_argument("--seeds", type=int, default=None, help="seeds of the sequential comparison (default 10; 3 with --quick)")
+    ap.add_argument("--classifier-cache", default=None, help="load the trained classifier from this .npz, or train and save it there")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -179,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     if "eig" in args.parts:
-        rows += eig_part(args.tasks, b, seed=0)
+        rows += eig_part(args.tasks, b, seed=0, cache=args.classifier_cache)
     if "sequential" in args.parts:
         rows += sequential_part(args.tasks, b)
     print(f"\n{'task':24s} {'method':8s} {'metric':26s} {'value':>10s}")

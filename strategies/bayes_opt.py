@@ -39,6 +39,8 @@ class BayesOptStrategy:
         num_initial: space-filling points before the GP is used (default ``max(4, 2 d + 2)``).
         mc_samples: quasi-MC samples of the acquisition.
         num_restarts, raw_samples: acquisition optimiser settings.
+        initial_points: `(m, d)` points (in the space's coordinates) proposed first, before the space-filling design
+            (warm start: e.g. a sequential design study re-evaluates the previous experiment's design first).
 
     Example:
         >>> from active_science import ActiveLoop, ParameterSpace
@@ -64,6 +66,7 @@ class BayesOptStrategy:
         mc_samples: int = 256,
         num_restarts: int = 8,
         raw_samples: int = 512,
+        initial_points: np.ndarray | None = None,
     ) -> None:
         if acquisition not in ("ucb", "logei"):
             raise InvalidInputError(f"acquisition={acquisition!r} must be 'ucb' or 'logei'")
@@ -82,6 +85,7 @@ class BayesOptStrategy:
         self.mc_samples = mc_samples
         self.num_restarts = num_restarts
         self.raw_samples = raw_samples
+        self.initial_points = None if initial_points is None else np.atleast_2d(np.asarray(initial_points, dtype=float))
 
     def _num_initial(self, dim: int) -> int:
         return self.num_initial if self.num_initial is not None else max(4, 2 * dim + 2)
@@ -97,11 +101,21 @@ class BayesOptStrategy:
             model, X_baseline=torch.as_tensor(X, dtype=DTYPE), sampler=sampler, objective=objective, X_pending=pending
         )
 
+    def _warm(self, n: int, ctx: ProposalContext) -> list[np.ndarray]:
+        if self.initial_points is None:
+            return []
+        if self.initial_points.shape[1] != ctx.dim:
+            raise InvalidInputError(f"initial_points have {self.initial_points.shape[1]} columns for a {ctx.dim}-dimensional space")
+        unit = np.clip(ctx.space.to_unit(self.initial_points), 0.0, 1.0)
+        return list(unit[ctx.num_proposed : ctx.num_proposed + n])
+
     def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
+        warm = self._warm(n, ctx)
         if ctx.surrogate is None:
-            return initial_design(ctx, n)
-        n_first = min(n, max(self._num_initial(ctx.dim) - len(ctx.X) - len(ctx.pending), 0))
-        chosen: list[np.ndarray] = list(initial_design(ctx, n_first)) if n_first else []
+            rest = initial_design(ctx, n - len(warm)) if n > len(warm) else np.zeros((0, ctx.dim))
+            return np.concatenate([np.reshape(warm, (-1, ctx.dim)), rest]).reshape(-1, ctx.dim)
+        n_first = min(n - len(warm), max(self._num_initial(ctx.dim) - len(ctx.X) - len(ctx.pending) - len(warm), 0))
+        chosen: list[np.ndarray] = warm + (list(initial_design(ctx, n_first)) if n_first else [])
         for j in range(len(chosen), n):
             so_far = np.reshape(chosen, (-1, ctx.dim))
             acq = self.build_acquisition(ctx.surrogate.model, ctx.X, np.concatenate([ctx.pending, so_far]), ctx.seed + j)
