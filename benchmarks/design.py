@@ -61,8 +61,8 @@ class Budget:
     seq_evaluations: int
 
 
-FULL = Budget(400_000, 20, 23, 200, 500, 400, 500, 16, 10, 16)
-QUICK = Budget(300_000, 15, 12, 200, 400, 300, 400, 12, 3, 12)
+FULL = Budget(400_000, 20, 23, 200, 500, 400, 500, 16, 10, 10)
+QUICK = Budget(300_000, 15, 12, 200, 400, 300, 400, 12, 3, 10)
 
 
 def _row(task: str, method: str, seed: int, n_sim: int, metric: str, value: float, **extra: Any) -> dict[str, Any]:
@@ -139,7 +139,7 @@ def sequential_part(tasks: list[str], b: Budget, num_experiments: int = 5) -> li
         finals: dict[str, list[float]] = {"gp_loop": [], "random": []}
         for seed in range(b.seeds):
             t0 = time.perf_counter()
-            study = DesignStudy("weinberg", prior=PRIOR, cost=cost, eig=EIGSettings("nested", num_outer=200, num_inner=200),
+            study = DesignStudy("weinberg", prior=PRIOR, cost=cost, eig=EIGSettings("nested", num_outer=100, num_inner=200),
                                 strategy="ucb", strategy_options={"num_initial": 6, "num_restarts": 2, "raw_samples": 64, "mc_samples": 64}, batch_size=4,
                                 evaluations_per_experiment=b.seq_evaluations, num_experiments=num_experiments,
                                 true_theta=TRUE_THETA, seed=seed, num_particles=2000)  # fmt: skip
