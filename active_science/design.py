@@ -82,8 +82,9 @@ class DesignStudy:
         >>> from active_science.experiment import FixedEvents
         >>> from active_science.priors import UniformPrior
         >>> study = DesignStudy("weinberg", prior=UniformPrior({"sin2w": (0.21, 0.25)}), cost=FixedEvents(500),
-        ...                     eig=EIGSettings("nested", num_outer=30, num_inner=100), evaluations_per_experiment=6,
-        ...                     num_experiments=2, true_theta=[0.2312], seed=0)
+        ...                     eig=EIGSettings("nested", num_outer=30, num_inner=100), evaluations_per_experiment=4,
+        ...                     num_experiments=2, true_theta=[0.2312], seed=0, num_particles=1000,
+        ...                     strategy_options={"num_restarts": 2, "raw_samples": 64, "mc_samples": 64})
         >>> result = study.run()
         >>> result.designs.shape, bool(result.posterior_sd[-1, 0] < result.posterior_sd[0, 0])
         ((2, 1), True)
