@@ -43,6 +43,7 @@ from active_science.space import ParameterSpace
 from active_science.stats.eig_classifier import ClassifierSettings, TrainedClassifier, train_classifier
 from active_science.store import Store
 from active_science.surrogates.gp import GPSurrogate
+from active_science.threads import torch_threads
 
 __all__ = ["DesignStudy", "KIND"]
 
@@ -264,6 +265,10 @@ class DesignStudy:
         return new
 
     def _curve(self, loop: ActiveLoop) -> EIGCurve:
+        with torch_threads():
+            return self._curve_unthreaded(loop)
+
+    def _curve_unthreaded(self, loop: ActiveLoop) -> EIGCurve:
         X, y, yvar = loop.training_data()
         model = loop.fitted_surrogate()
         if self.design_space.dim == 1:

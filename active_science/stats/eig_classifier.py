@@ -30,6 +30,7 @@ from torch import nn
 
 from active_science.exceptions import InvalidInputError
 from active_science.space import ParameterSpace
+from active_science.threads import torch_threads
 
 __all__ = ["ClassifierSettings", "RatioClassifier", "TrainedClassifier", "train_classifier"]
 
@@ -261,7 +262,13 @@ def train_classifier(
         >>> clf.experiment_log_ratio(np.zeros((5, 1)), np.array([[0.22], [0.24]]), [80.0]).shape
         (2,)
     """
-    settings = settings or ClassifierSettings()
+    # one torch thread: a small network gains little from a second one while simulators share the cores
+    with torch_threads(1):
+        return _train(simulator, sample_theta, design_space, settings or ClassifierSettings(), seed)
+
+
+def _train(simulator: Any, sample_theta: Callable[[int, np.random.Generator], np.ndarray], design_space: ParameterSpace,
+           settings: ClassifierSettings, seed: int) -> TrainedClassifier:  # fmt: skip
     ss = np.random.SeedSequence(seed)
     rng = np.random.default_rng(ss.spawn(1)[0])
     n = settings.num_train
