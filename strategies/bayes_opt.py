@@ -44,7 +44,9 @@ class BayesOptStrategy:
 
     Example:
         >>> from active_science import ActiveLoop, ParameterSpace
-        >>> loop = ActiveLoop(ParameterSpace({"x": (0.0, 1.0)}), "ucb", seed=0)
+        >>> from active_science.surrogates.gp import GPSurrogate
+        >>> strategy = BayesOptStrategy("ucb", num_restarts=2, raw_samples=64, mc_samples=64)
+        >>> loop = ActiveLoop(ParameterSpace({"x": (0.0, 1.0)}), strategy, seed=0, surrogate=GPSurrogate(warp=False))
         >>> for _ in range(4):
         ...     for p in loop.ask(3):
         ...         loop.tell(p.id, float(-(p.theta[0] - 0.3) ** 2), 1e-6)
