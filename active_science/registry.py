@@ -25,6 +25,7 @@ __all__ = [
 
 _SIMULATORS: dict[str, str | Callable[..., Any]] = {
     "mass_plane": "active_science.simulators.mass_plane:MassPlane",
+    "weinberg": "active_science.simulators.weinberg:Weinberg",
 }
 
 _STRATEGIES: dict[str, str | Callable[..., Any]] = {
@@ -33,6 +34,8 @@ _STRATEGIES: dict[str, str | Callable[..., Any]] = {
     "sobol": "active_science.strategies.baselines:sobol",
     "lhs": "active_science.strategies.baselines:lhs",
     "straddle": "active_science.strategies.gp_contour:straddle",
+    "ucb": "active_science.strategies.bayes_opt:ucb",
+    "logei": "active_science.strategies.bayes_opt:logei",
 }
 
 #: the strategy used when none is named
