@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -418,7 +419,12 @@ class ExclusionScan:
             executor.shutdown()
             raise
         if getattr(executor, "info", None) and executor.info.get("address") != "local":
-            logger.info("running on Ray cluster %s (dashboard: %s)", executor.info.get("gcs_address"), executor.info.get("dashboard_url"))
+            message = f"running on the Ray cluster at {executor.info.get('gcs_address')} ({executor.info.get('num_cpus')} CPUs; dashboard: {executor.info.get('dashboard_url') or 'not running'})"
+            logger.info(message)
+            if progress:  # the user watching a progress bar should also see where the work runs
+                from tqdm import tqdm
+
+                tqdm.write(message, file=sys.stderr)
         if self._runner is None:
             self._runner = LoopRunner(
                 self.loop, executor, self._store, observe=self._observe, summarise=self._summarise,
