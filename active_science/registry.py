@@ -26,6 +26,7 @@ __all__ = [
 _SIMULATORS: dict[str, str | Callable[..., Any]] = {
     "mass_plane": "active_science.simulators.mass_plane:MassPlane",
     "weinberg": "active_science.simulators.weinberg:Weinberg",
+    "pyhf_workspace": "active_science.simulators.pyhf_workspace:PyhfWorkspace",
 }
 
 _STRATEGIES: dict[str, str | Callable[..., Any]] = {

@@ -240,6 +240,12 @@ class PyhfWorkspace:
             "coordinates": None if coordinates is None else dict(coordinates),
         }  # fmt: skip
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Ray ships the simulator to its workers: send the specs, not the models built here (rebuilt on demand)
+        state = dict(self.__dict__)
+        state["_models"] = {}
+        return state
+
     # ------------------------------------------------------------------------------------------------ points
     def patch_index(self, theta: np.ndarray) -> int:
         """Index of the patch at ``theta`` `(d,)`; SimulationError if no patch sits there."""
