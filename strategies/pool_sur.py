@@ -6,7 +6,7 @@ expected sum, over the pool and over all targets, of the misclassification proba
 after a fantasy observation at ``c``, and choose the candidate with the smallest one. For a GP the look-ahead is
 exact in closed form up to a 1-D integral: observing ``c`` shrinks the variance deterministically,
 ``s'^2(x) = s^2(x) - k(x, c)^2 / v(c)``, and moves the mean by ``k(x, c) / sqrt(v(c)) * z`` with ``z ~ N(0, 1)``;
-the expectation over ``z`` is done by Gauss-Hermite quadrature. botorch has no SUR for level sets (ARCHITECTURE.md),
+the expectation over ``z`` is a bivariate normal probability (exact, via Owen's T function). botorch has no SUR for level sets (ARCHITECTURE.md),
 hence this file. Batches are sequential-greedy with the kriging believer (the model conditioned on its own mean at
 points already chosen or still running), as in the straddle strategy.
 """
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 from botorch.models import ModelListGP
+from scipy.special import owens_t
 from scipy.stats import norm
 
 from active_science.acquisition.optimize import condition_on_believed
@@ -30,15 +31,28 @@ __all__ = ["PoolSUR", "expected_misclassification"]
 DTYPE = torch.float64
 
 
-def expected_misclassification(mean: np.ndarray, cov: np.ndarray, noise: float, threshold: float, *, nodes: int = 40) -> np.ndarray:
+def _bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """``P(X < h, Y < k)`` for standard normals with correlation ``rho``, via Owen's T (vectorised; Owen 1956)."""
+    h = np.where(np.abs(h) < 1e-10, 1e-10, h)
+    k = np.where(np.abs(k) < 1e-10, 1e-10, k)
+    r = np.sqrt(np.clip(1.0 - rho**2, 1e-300, None))
+    beta = np.where(h * k > 0, 0.0, 0.5)
+    return 0.5 * (norm.cdf(h) + norm.cdf(k)) - owens_t(h, (k - rho * h) / (h * r)) - owens_t(k, (h - rho * k) / (k * r)) - beta
+
+
+def expected_misclassification(mean: np.ndarray, cov: np.ndarray, noise: float, threshold: float) -> np.ndarray:
     """Expected summed misclassification probability of `(p,)` pool points after observing each of them.
+
+    With ``a = m(x) - t``, mean shift ``b z`` (``z ~ N(0, 1)``) and variance after the update ``s'^2``, the expected
+    misclassification at ``x`` is ``E[Phi(-|a + b z| / s')] = Phi(-a/s) + Phi(-a/|b|) - 2 Phi2(-a/s, -a/|b|; |b|/s)``
+    with ``s^2 = s'^2 + b^2`` the current variance (exact; quadrature fails on its near-step integrand at points
+    strongly correlated with the candidate).
 
     Args:
         mean: `(p,)` posterior means at the pool points.
         cov: `(p, p)` joint posterior covariance.
         noise: noise variance of the fantasy observation.
         threshold: the level-set threshold ``t``.
-        nodes: Gauss-Hermite nodes of the expectation over the fantasy value.
 
     Returns:
         `(p,)`: entry ``c`` = ``sum_x E[Phi(-|m'(x) - t| / s'(x))]`` after observing point ``c``.
@@ -51,13 +65,13 @@ def expected_misclassification(mean: np.ndarray, cov: np.ndarray, noise: float, 
     """
     var = np.clip(np.diag(cov), 1e-18, None)
     v_c = var + noise  # (p,) predictive variance of the fantasy at each candidate
-    b = cov / np.sqrt(v_c)[None, :]  # (x, c): mean shift per unit z
-    s_after = np.sqrt(np.clip(var[:, None] - b**2, 1e-18, None))  # (x, c)
-    z, w = np.polynomial.hermite_e.hermegauss(nodes)
-    w = w / w.sum()
-    m = (mean - threshold)[:, None, None] + b[:, :, None] * z[None, None, :]  # (x, c, q)
-    p_wrong = norm.cdf(-np.abs(m) / s_after[:, :, None])
-    return (p_wrong @ w).sum(axis=0)
+    b = np.abs(cov) / np.sqrt(v_c)[None, :]  # (x, c): |mean shift| per unit z
+    b = np.clip(b, 1e-12, np.sqrt(var)[:, None] * (1 - 1e-12))  # s'^2 = s^2 - b^2 stays > 0
+    s = np.sqrt(var)[:, None]
+    a = (mean - threshold)[:, None]
+    h, k = -a / s, -a / b
+    p_wrong = norm.cdf(h) + norm.cdf(k) - 2.0 * _bivariate_normal_cdf(h, k, b / s)
+    return np.clip(p_wrong, 0.0, 1.0).sum(axis=0)
 
 
 def _posteriors(model: Any, U: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
@@ -86,7 +100,6 @@ class PoolSUR:
 
     Args:
         num_initial: space-filling pool points before the GP is used (default ``max(4, 2 d + 2)``).
-        nodes: Gauss-Hermite nodes of the look-ahead expectation.
 
     Example:
         >>> from active_science.space import ParameterSpace
@@ -101,13 +114,10 @@ class PoolSUR:
     name = "pool_sur"
     needs_surrogate = True
 
-    def __init__(self, *, num_initial: int | None = None, nodes: int = 40) -> None:
+    def __init__(self, *, num_initial: int | None = None) -> None:
         if num_initial is not None and num_initial < 1:
             raise InvalidInputError(f"num_initial={num_initial} must be >= 1")
-        if nodes < 4:
-            raise InvalidInputError(f"nodes={nodes} must be >= 4")
         self.num_initial = num_initial
-        self.nodes = nodes
 
     def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
         if ctx.candidates is None:
@@ -127,7 +137,7 @@ class PoolSUR:
         while len(chosen) < n and not np.all(taken):
             score = np.zeros(len(pool))
             for mean, cov, noise in _posteriors(model, pool):
-                score += expected_misclassification(mean, cov, noise, float(ctx.threshold), nodes=self.nodes)
+                score += expected_misclassification(mean, cov, noise, float(ctx.threshold))
             score[taken] = np.inf
             best = int(np.argmin(score))  # ties: the first in pool order (deterministic)
             chosen.append(pool[best])
