@@ -81,8 +81,13 @@ def run_grid(objective: Any, points: np.ndarray, executor: str) -> list[Any]:
     return [done[i] for i in range(len(points))]
 
 
-def run_adaptive(objective: Any, candidates: np.ndarray, *, seed: int, strategy: str, batch_size: int, executor: str) -> Any:
+def run_adaptive(
+    objective: Any, candidates: np.ndarray, *, seed: int, strategy: str, batch_size: int, executor: str, patience: int = 1, probability: float = 0.05
+) -> Any:
+    """One multi-target pool scan; stops when no pool label (of any target) has a misclassification probability above
+    ``probability`` for ``patience`` rounds, after at least 20 evaluations (10 per dimension)."""
     import active_science as asci
+    from active_science.convergence import UncertainFractionBelow
     from active_science.surrogates.gp import GPSurrogate
     from active_science.surrogates.multi import MultiTargetSurrogate
 
@@ -95,11 +100,14 @@ def run_adaptive(objective: Any, candidates: np.ndarray, *, seed: int, strategy:
         executor=executor, num_cpus=2 if executor == "ray" else None, asynchronous=executor == "ray", clip=3.0,
         surrogate=MultiTargetSurrogate(targets, factory=lambda: GPSurrogate(warp=True)),
         retry=asci.RetryPolicy(max_retries=0),
+        stopping=UncertainFractionBelow(0.01, patience=patience, probability=probability, min_evaluations=20),
     )  # fmt: skip
     return scan.run(max_evaluations=len(candidates))
 
 
-def adaptive_rows(seed: int, quick: bool, strategy: str, batch_size: int, plot: Path | None) -> list[dict[str, Any]]:
+def adaptive_rows(
+    seed: int, quick: bool, strategy: str, batch_size: int, plot: Path | None, patience: int = 1, probability: float = 0.05
+) -> list[dict[str, Any]]:
     """One adaptive scan (one seed): its benchmark rows; draws the contour figure if ``plot`` is a path."""
     import torch
 
@@ -109,7 +117,10 @@ def adaptive_rows(seed: int, quick: bool, strategy: str, batch_size: int, plot: 
     executor = "serial" if quick else "ray"
     cost = cached_seconds()
     t0 = time.perf_counter()
-    result = run_adaptive(objective, objective.candidates, seed=seed, strategy=strategy, batch_size=batch_size, executor=executor)
+    result = run_adaptive(
+        objective, objective.candidates, seed=seed, strategy=strategy, batch_size=batch_size, executor=executor,
+        patience=patience, probability=probability,
+    )  # fmt: skip
     wall = time.perf_counter() - t0
     n = result.n_evaluations
     rows = []
@@ -142,6 +153,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--strategy", default="pool_sur")
     parser.add_argument("--batch-size", type=int, default=2)
     parser.add_argument("--plot", type=Path, default=None, help="contour figure of the first seed (png)")
+    parser.add_argument("--patience", type=int, default=1, help="rounds the stopping condition must hold")
+    parser.add_argument("--probability", type=float, default=0.05, help="misclassification probability counted as uncertain")
     parser.add_argument("--jobs", type=int, default=1, help="seeds run in parallel processes (--quick only)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -169,7 +182,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         if args.quick:
             add(task, "grid", 0, len(pts), "hypotest_seconds", sum(cost[tuple(p)] for p in pts))
 
-    jobs = [(seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None) for seed in range(args.seeds)]
+    jobs = [
+        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, args.patience, args.probability)
+        for seed in range(args.seeds)
+    ]
     if args.jobs > 1 and args.quick:  # independent seeds in separate processes (plain dict rows come back)
         import multiprocessing
 
