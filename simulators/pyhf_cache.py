@@ -32,10 +32,11 @@ class CachedHypotests:
         delay: seconds to sleep per evaluation (to mimic a real hypotest's cost in timing studies).
 
     Example:
-        >>> import json, tempfile, os
-        >>> p = os.path.join(tempfile.mkdtemp(), "grid.json")
+        >>> import json, tempfile
+        >>> from pathlib import Path
+        >>> p = Path(tempfile.mkdtemp()) / "grid.json"
         >>> rows = [{"x": 1.0, "CLs_obs": 0.2, "CLs_exp": [0.01, 0.05, 0.1, 0.3, 0.6]}]
-        >>> _ = open(p, "w").write(json.dumps(rows))
+        >>> _ = p.write_text(json.dumps(rows))
         >>> CachedHypotests(p, labels=["x"]).evaluate(np.array([1.0]), 0).extras["cls_exp"]
         0.1
     """

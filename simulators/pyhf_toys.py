@@ -31,7 +31,7 @@ def toy_cls(
         >>> import pyhf
         >>> pyhf.set_backend("numpy", "scipy")
         >>> m = pyhf.simplemodels.uncorrelated_background(signal=[5.0], bkg=[10.0], bkg_uncertainty=[2.0])
-        >>> vals, var = toy_cls(1.0, [10.0] + m.config.auxdata, m, m.config.suggested_init(), m.config.suggested_fixed(), ntoys=200, seed=1)
+        >>> vals, var = toy_cls(1.0, [10.0] + m.config.auxdata, m, m.config.suggested_init(), m.config.suggested_fixed(), ntoys=60, seed=1)
         >>> len(vals), bool(0.05 < vals[0] < 0.5)
         (8, True)
     """
