@@ -173,7 +173,7 @@ class ScanResult:
         U = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
         mean = self.surrogate.predict(U)[0].reshape(len(U), -1)[:, k]
         theta = self.space.from_unit(U)
-        mean = np.where(self.space.satisfies_constraint(theta), mean, np.nan).reshape(resolution, resolution)
+        mean = np.where(self.space.contains(theta), mean, np.nan).reshape(resolution, resolution)  # box too: model coordinates reach outside it
         lines = contour_lines(g, g, mean, t)
         return [self.space.from_unit(seg) for seg in lines]
 
