@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--plot", type=Path, default=None, help="contour figure of the first seed (png)")
     parser.add_argument("--patience", type=int, default=1, help="rounds the stopping condition must hold")
     parser.add_argument("--probability", type=float, default=0.05, help="misclassification probability counted as uncertain")
-    parser.add_argument("--jobs", type=int, default=1, help="seeds run in parallel processes (--quick only)")
+    parser.add_argument("--jobs", type=int, default=2, help="seeds run in parallel processes (--quick only)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     import torch
