@@ -139,6 +139,7 @@ class ScanConfig:
     tolerance: float = 0.01
     asynchronous: bool = False
     clip: float = 8.0
+    targets: list[str] | None = None
 
     def __post_init__(self) -> None:
         _str("scan", "scale", self.scale, get_args(Scale))
@@ -157,6 +158,10 @@ class ScanConfig:
         _num("scan", "clip", self.clip, low=0.0, open_low=True)
         if not isinstance(self.asynchronous, bool):
             raise _type_error("scan", "asynchronous", self.asynchronous, "true or false")
+        if self.targets is not None and not (
+            isinstance(self.targets, list) and self.targets and all(isinstance(t, str) and t for t in self.targets)
+        ):
+            raise _type_error("scan", "targets", self.targets, 'a list of target names such as ["value", "cls_exp"]')
 
 
 Executor = Literal["serial", "ray"]

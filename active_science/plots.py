@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OKABE_ITO", "contour_figure", "uncertain_fraction_figure"]
+__all__ = ["OKABE_ITO", "contour_figure", "uncertain_fraction_figure", "targets_contour_figure"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette
 OKABE_ITO = {
@@ -108,4 +108,59 @@ def uncertain_fraction_figure(uncertain_fraction: Sequence[float], evaluations: 
     ax.set_ylabel("uncertain fraction of the space")
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
+    return fig
+
+
+#: line styles of the usual exclusion-plot targets (observed solid, expected dashed, +-1 sigma dotted)
+_TARGET_STYLE = {
+    "value": ("observed", OKABE_ITO["vermillion"], "-"),
+    "cls_exp": ("expected", OKABE_ITO["blue"], "--"),
+    "cls_exp_p1": ("expected +1 sigma", OKABE_ITO["blue"], ":"),
+    "cls_exp_m1": ("expected -1 sigma", OKABE_ITO["blue"], ":"),
+}
+
+
+def targets_contour_figure(
+    result: Any,
+    *,
+    official: Sequence[tuple[str, np.ndarray, np.ndarray]] = (),
+    title: str | None = None,
+    resolution: int = 150,
+    ax: Any = None,
+) -> Any:
+    """Every scanned target's contour in one 2D figure (observed, expected, +-1 sigma), with official decisions.
+
+    Args:
+        result: a 2D multi-target ``ScanResult``.
+        official: ``(name, points (m, 2), excluded (m,))`` per official decision set (e.g. ATLAS observed and
+            expected), drawn as filled (excluded) / open (allowed) markers beside the scan's contours.
+    """
+    plt = _plt()
+    if result.space.dim != 2:
+        from active_science.exceptions import InvalidInputError
+
+        raise InvalidInputError(f"targets_contour_figure draws 2D scans; this one is {result.space.dim}D")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.8, 5.2), layout="constrained")
+    else:
+        fig = ax.figure
+    for k, target in enumerate(result.targets):
+        label, color, ls = _TARGET_STYLE.get(target, (target, list(OKABE_ITO.values())[k % 8], "-."))
+        for i, seg in enumerate(result.contour_points(target=target, resolution=resolution)):
+            ax.plot(seg[:, 0], seg[:, 1], color=color, ls=ls, lw=2.0, label=f"scan: {label}" if i == 0 else None)
+    markers = [("X", "s"), ("P", "D")]
+    for j, (name, pts, excl) in enumerate(official):
+        pts, excl = np.asarray(pts, dtype=float), np.asarray(excl, dtype=bool)
+        filled, _ = markers[j % len(markers)]
+        size = 46 if j == 0 else 20
+        ax.scatter(pts[excl, 0], pts[excl, 1], marker=filled, color=OKABE_ITO["black"] if j == 0 else OKABE_ITO["green"],
+                   s=size, label=f"{name}: excluded", zorder=4)  # fmt: skip
+        ax.scatter(pts[~excl, 0], pts[~excl, 1], marker="o", facecolors="none", s=size,
+                   edgecolors=OKABE_ITO["black"] if j == 0 else OKABE_ITO["green"], label=f"{name}: allowed", zorder=4)  # fmt: skip
+    if len(result.points):
+        ax.scatter(result.points[:, 0], result.points[:, 1], marker=".", color=OKABE_ITO["orange"], s=60, label="evaluated", zorder=5)
+    ax.set_xlabel(result.space.names[0])
+    ax.set_ylabel(result.space.names[1])
+    ax.set_title(title or f"exclusion scan: {result.n_evaluations} evaluations, CLs < {result.level:g} excluded")
+    ax.legend(loc="best", fontsize=7)
     return fig

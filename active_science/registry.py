@@ -26,6 +26,7 @@ __all__ = [
 _SIMULATORS: dict[str, str | Callable[..., Any]] = {
     "mass_plane": "active_science.simulators.mass_plane:MassPlane",
     "weinberg": "active_science.simulators.weinberg:Weinberg",
+    "pyhf_workspace": "active_science.simulators.pyhf_workspace:PyhfWorkspace",
 }
 
 _STRATEGIES: dict[str, str | Callable[..., Any]] = {
@@ -36,6 +37,7 @@ _STRATEGIES: dict[str, str | Callable[..., Any]] = {
     "straddle": "active_science.strategies.gp_contour:straddle",
     "ucb": "active_science.strategies.bayes_opt:ucb",
     "logei": "active_science.strategies.bayes_opt:logei",
+    "pool_sur": "active_science.strategies.pool_sur:pool_sur",
 }
 
 #: the strategy used when none is named

@@ -173,7 +173,7 @@ class ScanResult:
         U = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
         mean = self.surrogate.predict(U)[0].reshape(len(U), -1)[:, k]
         theta = self.space.from_unit(U)
-        mean = np.where(self.space.satisfies_constraint(theta), mean, np.nan).reshape(resolution, resolution)
+        mean = np.where(self.space.contains(theta), mean, np.nan).reshape(resolution, resolution)  # box too: model coordinates reach outside it
         lines = contour_lines(g, g, mean, t)
         return [self.space.from_unit(seg) for seg in lines]
 
@@ -215,7 +215,8 @@ class ExclusionScan:
         tolerance: tolerance of the default stopping rule.
         retry: retry policy for failing evaluations.
         address, num_cpus: Ray cluster address / local Ray size.
-        candidates: `(c, d)` finite pool of points (pool-based scan), or None.
+        candidates: `(c, d)` finite pool of points (pool-based scan), or None (then the simulator's own
+            ``candidates`` attribute, if it has one).
         asynchronous: refill workers as soon as one finishes.
         surrogate: a Surrogate (default: exact GP with the evaluations' own noise).
         num_reference: reference points for the uncertain fraction (default ``min(4096, 1024 d)``).
@@ -275,6 +276,8 @@ class ExclusionScan:
         if surrogate is None and len(self.targets) > 1:
             surrogate = MultiTargetSurrogate(self.targets)
         self.objective, self.simulator, objective_config = _resolve_objective(objective, simulator_options)
+        if candidates is None:  # a simulator that runs only at fixed points (pyhf patches) brings its own pool
+            candidates = getattr(self.simulator, "candidates", None)
         if space is None:
             space = getattr(self.simulator, "space", None)
             if space is None:

@@ -33,7 +33,7 @@ def run_scan_config(path: Path, *, force: bool, progress: bool) -> int:
         batch_size=cfg.scan.batch_size, executor=cfg.execution.executor, seed=cfg.study.seed, store=store,
         force=force, tolerance=cfg.scan.tolerance, retry=cfg.execution.retry_policy(),
         address=cfg.execution.address, num_cpus=cfg.execution.num_cpus, asynchronous=cfg.scan.asynchronous,
-        clip=cfg.scan.clip,
+        clip=cfg.scan.clip, targets=cfg.scan.targets,
     )  # fmt: skip
     print_scan_result(scan.run(cfg.scan.max_evaluations, progress=progress))
     return 0
