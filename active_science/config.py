@@ -256,7 +256,8 @@ def load_config(path: str | Path) -> ScanStudyConfig:
         'straddle'
     """
     data = read_toml(path)
-    kind = data.get("study", {}).get("kind", "exclusion_scan") if isinstance(data.get("study"), Mapping) else None
+    study = data.get("study", {})
+    kind = study.get("kind", "exclusion_scan") if isinstance(study, Mapping) else None
     if kind != "exclusion_scan":
         raise ConfigError(f"study.kind = {kind!r} is not an exclusion scan; valid kinds: exclusion_scan")
     parts = parse_sections(
