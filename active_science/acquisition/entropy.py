@@ -19,8 +19,10 @@ def binary_entropy_of_z(z: Tensor) -> Tensor:
         >>> round(float(binary_entropy_of_z(torch.tensor(0.0))), 6) == round(math.log(2), 6)
         True
     """
-    log_p, log_q = log_ndtr(z), log_ndtr(-z)
-    return -(log_p.exp() * log_p + log_q.exp() * log_q)
+    # log of the smaller of p, 1 - p from a log-CDF; the larger term uses log1p so the tail keeps both terms
+    log_small = log_ndtr(-z.abs())
+    small = log_small.exp()
+    return -(small * log_small + (1.0 - small) * torch.log1p(-small))
 
 class LabelEntropy(LevelSetAcquisition):
     """Entropy of the excluded/allowed label at x; maximal (``log 2``) where ``m = t``.

@@ -4,7 +4,7 @@ For a candidate x and each integration point x', the mutual information between 
 and the label ``1{f(x') > t}`` is ``H(label) - E_Y[H(label | Y)]``; the acquisition is its average over the
 integration points. It is computed exactly from the joint posterior of ``(f(x), f(x'))`` (a 2 x 2 covariance):
 after observing ``Y = y`` the mean at x' moves by ``c / var_y (y - m_x)`` and its variance shrinks to
-``s'^2 - c^2 / var_y``; the expectation over ``y`` uses Gauss-Hermite quadrature (no sampling, smooth gradients).
+``s'^2 - c^2 / var_y``; the expectation over ``y`` is a deterministic quadrature (no sampling, smooth gradients).
 Unlike the pointwise entropy it prefers points that inform many uncertain labels at once, and it is zero where
 an observation cannot change any label (far from the boundary).
 """
@@ -54,7 +54,7 @@ class InformationGain(AcquisitionFunction):
         integration_points: Tensor,
         threshold: float = 0.0,
         noise_variance: float = 0.0,
-        num_quadrature: int = 16,
+        num_quadrature: int = 24,
         max_pairs: int = 16384,
     ) -> None:
         super().__init__(model=model)
@@ -68,6 +68,12 @@ class InformationGain(AcquisitionFunction):
         self.register_buffer("nodes", torch.as_tensor(nodes, dtype=torch.float64))
         self.register_buffer("weights", torch.as_tensor(weights / np.sqrt(2 * np.pi), dtype=torch.float64))
         self.max_pairs = int(max_pairs)
+        v = torch.linspace(-10.0, 10.0, 81, dtype=torch.float64)  # trapezoid rule for the narrow-bump case
+        w = torch.full_like(v, float(v[1] - v[0]))
+        w[[0, -1]] *= 0.5
+        self.register_buffer("v_nodes", v)
+        self.register_buffer("v_weights", w)
+        self.register_buffer("v_entropy", binary_entropy_of_z(v))
 
     def _gain(self, model: Model, X: Tensor) -> Tensor:
         """`b` gains for `b x 1 x d` candidates under one single-output model."""
@@ -88,10 +94,23 @@ class InformationGain(AcquisitionFunction):
             before = binary_entropy_of_z((mean[..., 1] - self.threshold) / var_i.sqrt())
             shift = cross / var_y.clamp_min(1e-18).sqrt()  # sd of the look-ahead mean at x'
             var_after = (var_i - shift**2).clamp_min(1e-18)
-            m_after = mean[..., 1:2] + shift.unsqueeze(-1) * self.nodes  # `c x M x n_q`
-            after = binary_entropy_of_z((m_after - self.threshold) / var_after.sqrt().unsqueeze(-1)) @ self.weights
+            after = self._expected_entropy(mean[..., 1] - self.threshold, shift, var_after.sqrt())
             out.append((before - after).clamp_min(0.0).mean(dim=-1))
         return torch.cat(out)
+
+    def _expected_entropy(self, gap: Tensor, shift: Tensor, sd_after: Tensor) -> Tensor:
+        """``E_z h((gap + shift z) / sd_after)``, z ~ N(0, 1), for `...` shaped inputs.
+
+        The integrand is a bump of width ``sd_after / shift`` in z. When that is >= 1 Gauss-Hermite in z is accurate;
+        when the look-ahead is very informative (narrow bump) we integrate over ``v = (gap + shift z) / sd_after``
+        instead, where the entropy is the smooth factor and the Gaussian density of z the wide one.
+        """
+        z_rule = binary_entropy_of_z((gap.unsqueeze(-1) + shift.unsqueeze(-1) * self.nodes) / sd_after.unsqueeze(-1)) @ self.weights
+        ratio = (sd_after / shift.abs().clamp_min(1e-300)).unsqueeze(-1)  # dz/dv
+        z_of_v = (self.v_nodes * sd_after.unsqueeze(-1) - gap.unsqueeze(-1)) / shift.abs().clamp_min(1e-300).unsqueeze(-1)
+        density = torch.exp(-0.5 * z_of_v**2) / np.sqrt(2 * np.pi)
+        v_rule = (self.v_entropy * density * ratio) @ self.v_weights
+        return torch.where(sd_after < shift.abs(), v_rule, z_rule)
 
     @t_batch_mode_transform(expected_q=1)
     def forward(self, X: Tensor) -> Tensor:
