@@ -44,7 +44,7 @@ _STRATEGIES: dict[str, str | Callable[..., Any]] = {
 }
 
 #: the strategy used when none is named
-DEFAULT_STRATEGY = "straddle"
+DEFAULT_STRATEGY = "entropy"
 
 
 def resolve_entry_point(spec: str) -> Any:

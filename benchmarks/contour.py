@@ -64,7 +64,7 @@ def make_task(name: str, *, quick: bool) -> Task:
 
         pts = sim.space.grid(120 if quick else 300)
         labels = np.log(np.maximum(sim.truth_cls(pts), 1e-300)) - math.log(0.05) > 0
-        return Task(name, sim.space, evaluate, pts, labels, 60 if quick else 200, 1500 if quick else 6000)
+        return Task(name, sim.space, evaluate, pts, labels, 48 if quick else 200, 1500 if quick else 6000)
     problem = get_problem(name)
 
     def evaluate_fn(theta: np.ndarray, seed: int) -> tuple[float, float]:
@@ -72,7 +72,7 @@ def make_task(name: str, *, quick: bool) -> Task:
 
     res = {"1d": (1001, 2001), "2d": (150, 350), "islands": (150, 350), "3d": (30, 60)}[name]
     pts, labels = problem.truth_grid(res[0] if quick else res[1])
-    budget = {"1d": 30, "2d": 60, "islands": 60, "3d": 80}[name] if quick else {"1d": 40, "2d": 150, "islands": 150, "3d": 250}[name]
+    budget = {"1d": 24, "2d": 48, "islands": 48, "3d": 64}[name] if quick else {"1d": 40, "2d": 150, "islands": 150, "3d": 250}[name]
     max_grid = {"1d": 200, "2d": 2500, "islands": 2500, "3d": 8000}[name] * (1 if quick else 4)
     return Task(name, problem.space, evaluate_fn, pts, labels, budget, max_grid)
 
@@ -95,12 +95,23 @@ def balanced_accuracy(pred: np.ndarray, truth: np.ndarray) -> float:
     return ba(pred, truth)
 
 
-def run_adaptive(task: Task, method: str, seed: int, batch_size: int) -> tuple[list[tuple[int, float]], int | None, float]:
+#: lighter optimiser settings used with --light (and --quick): same acquisitions, fewer restarts/raw samples
+LIGHT = {
+    "skopt": {"acq_optimizer_kwargs": {"n_points": 2000, "n_restarts_optimizer": 2}},
+    "information_gain": {"num_integration": 128, "raw_samples": 128, "num_restarts": 2},
+    **{m: {"raw_samples": 256, "num_restarts": 2} for m in ("straddle", "misclassification", "entropy", "tmse")},
+}
+
+
+def run_adaptive(
+    task: Task, method: str, seed: int, batch_size: int, *, light: bool = False
+) -> tuple[list[tuple[int, float]], int | None, float]:
     """(curve [(n, accuracy)], evaluations to the target or None, seconds)."""
     from active_science import ActiveLoop, get_strategy
 
     t0 = time.perf_counter()
-    loop = ActiveLoop(task.space, get_strategy(method), seed=seed, threshold=0.0, budget=task.budget)
+    strategy = get_strategy(method, **(LIGHT.get(method, {}) if light else {}))
+    loop = ActiveLoop(task.space, strategy, seed=seed, threshold=0.0, budget=task.budget)
     U_truth = task.space.to_unit(task.truth_points)
     curve: list[tuple[int, float]] = []
     reached = None
@@ -225,7 +236,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--tasks", nargs="+", default=None, choices=ALL_TASKS)
     parser.add_argument("--methods", nargs="+", default=None)
     parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=None, help="default 4 (quick: 4 in 1D, 8 otherwise)")
+    parser.add_argument("--light", action="store_true", help="lighter acquisition optimisers (implied by --quick)")
     parser.add_argument("--budget", type=int, default=None, help="override every task's budget")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -245,7 +257,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 if method == "grid":
                     curve, reached, secs = run_grid(task, seed)
                 else:
-                    curve, reached, secs = run_adaptive(task, method, seed, args.batch_size)
+                    batch = args.batch_size or (8 if args.quick and task.space.dim > 1 else 4)
+                    curve, reached, secs = run_adaptive(task, method, seed, batch, light=args.light or args.quick)
                 base = {"task": task_name, "method": method, "seed": seed}
                 rows += [{**base, "n_simulations": n, "metric": "balanced_accuracy", "value": a} for n, a in curve]
                 spent = curve[-1][0] if curve else 0
@@ -254,6 +267,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 rows.append({**base, "n_simulations": spent, "metric": "seconds", "value": secs})
                 last = curve[-1][1] if curve else float("nan")
                 print(f"{task_name:10s} {method:18s} seed={seed} evals_to_{TARGET}={reached!s:>6} final_acc={last:.4f} ({secs:.0f} s)", flush=True)
+                if args.out:  # after every run, so a long benchmark that is stopped keeps what it measured
+                    with open(args.out, "w") as fh:
+                        json.dump(rows, fh, indent=1)
     rows += summarise(rows, methods, tasks, DEFAULT_STRATEGY)
     print(f"\nmedian evaluations to balanced accuracy {TARGET} (None: not reached within the budget; default = {DEFAULT_STRATEGY})")
     print(f"{'method':18s}" + "".join(f"{t:>12s}" for t in tasks))

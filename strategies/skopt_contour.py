@@ -31,6 +31,7 @@ class SkoptContourStrategy:
         base_estimator: skopt surrogate (``"GP"``, ``"RF"``, ``"ET"``, ``"GBRT"``).
         acq_func: skopt acquisition (``"gp_hedge"``, ``"EI"``, ``"LCB"``, ``"PI"``).
         num_initial: space-filling points (our Sobol design) before skopt is asked.
+        acq_optimizer_kwargs: passed to skopt (e.g. ``{"n_points": 2000, "n_restarts_optimizer": 2}`` for speed).
 
     Example:
         >>> from active_science.space import ParameterSpace
@@ -44,12 +45,20 @@ class SkoptContourStrategy:
     name = "skopt"
     needs_surrogate = False
 
-    def __init__(self, *, base_estimator: str = "GP", acq_func: str = "gp_hedge", num_initial: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        base_estimator: str = "GP",
+        acq_func: str = "gp_hedge",
+        num_initial: int | None = None,
+        acq_optimizer_kwargs: dict[str, Any] | None = None,
+    ) -> None:
         if num_initial is not None and num_initial < 1:
             raise InvalidInputError(f"num_initial={num_initial} must be >= 1")
         self.base_estimator = base_estimator
         self.acq_func = acq_func
         self.num_initial = num_initial
+        self.acq_optimizer_kwargs = dict(acq_optimizer_kwargs or {})
 
     def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
         from skopt import Optimizer
@@ -69,6 +78,7 @@ class SkoptContourStrategy:
                 base_estimator=self.base_estimator,
                 acq_func=self.acq_func,
                 n_initial_points=0,
+                acq_optimizer_kwargs=self.acq_optimizer_kwargs or None,
                 random_state=int(ctx.seed) % (2**32 - 1),
             )
             X_told = np.concatenate([ctx.X, ctx.pending, ctx.failed])
