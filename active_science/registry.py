@@ -35,13 +35,18 @@ _STRATEGIES: dict[str, str | Callable[..., Any]] = {
     "sobol": "active_science.strategies.baselines:sobol",
     "lhs": "active_science.strategies.baselines:lhs",
     "straddle": "active_science.strategies.gp_contour:straddle",
+    "misclassification": "active_science.strategies.gp_contour:misclassification",
+    "entropy": "active_science.strategies.gp_contour:entropy",
+    "tmse": "active_science.strategies.gp_contour:tmse",
+    "information_gain": "active_science.strategies.information_gain:information_gain",
+    "skopt": "active_science.strategies.skopt_contour:skopt",
     "ucb": "active_science.strategies.bayes_opt:ucb",
     "logei": "active_science.strategies.bayes_opt:logei",
     "pool_sur": "active_science.strategies.pool_sur:pool_sur",
 }
 
 #: the strategy used when none is named
-DEFAULT_STRATEGY = "straddle"
+DEFAULT_STRATEGY = "entropy"
 
 
 def resolve_entry_point(spec: str) -> Any:

@@ -18,7 +18,15 @@ from active_science.exceptions import InvalidInputError
 from active_science.strategies.initial import initial_design
 from active_science.strategy_context import ProposalContext
 
-__all__ = ["GPContourStrategy", "straddle"]
+__all__ = [
+    "GPContourStrategy",
+    "NoiseAwareContourStrategy",
+    "straddle",
+    "misclassification",
+    "entropy",
+    "tmse",
+    "typical_noise_variance",
+]
 
 
 class GPContourStrategy:
@@ -55,6 +63,10 @@ class GPContourStrategy:
     def _num_initial(self, dim: int) -> int:
         return self.num_initial if self.num_initial is not None else max(4, 2 * dim + 2)
 
+    def make_acquisition(self, model: Any, ctx: ProposalContext) -> Any:
+        """The acquisition function for this round (subclasses add what depends on the loop's state)."""
+        return self.acquisition(model, threshold=ctx.threshold, **self.acquisition_options)
+
     def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
         if ctx.threshold is None:
             raise InvalidInputError(f"strategy {self.name!r} learns a contour and needs a threshold (use ExclusionScan)")
@@ -64,7 +76,7 @@ class GPContourStrategy:
         chosen: list[np.ndarray] = list(initial_design(ctx, n_first)) if n_first else []
         model = condition_on_believed(ctx.surrogate.model, np.concatenate([ctx.pending, np.reshape(chosen, (-1, ctx.dim))]))
         for j in range(len(chosen), n):
-            acq = self.acquisition(model, threshold=ctx.threshold, **self.acquisition_options)
+            acq = self.make_acquisition(model, ctx)
             x = maximize_acquisition(
                 acq,
                 ctx.space,
@@ -85,3 +97,42 @@ class GPContourStrategy:
 def straddle(**options: Any) -> GPContourStrategy:
     """The straddle strategy (``1.96 s - |m - t|``) on the loop's GP."""
     return GPContourStrategy(Straddle, name="straddle", **options)
+
+
+def typical_noise_variance(ctx: ProposalContext) -> float:
+    """Median noise variance of the evaluations so far (modelled scale), 0 when unknown: the noise expected of the
+    next evaluation, used by look-ahead acquisitions (tMSE, information gain)."""
+    if ctx.yvar is None:
+        return 0.0
+    v = np.asarray(ctx.yvar, dtype=float).reshape(-1)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if len(v) else 0.0
+
+
+class NoiseAwareContourStrategy(GPContourStrategy):
+    """A contour strategy whose acquisition takes ``noise_variance`` (tMSE): set from the evaluations' noise."""
+
+    def make_acquisition(self, model: Any, ctx: ProposalContext) -> Any:
+        options = {"noise_variance": typical_noise_variance(ctx), **self.acquisition_options}
+        return self.acquisition(model, threshold=ctx.threshold, **options)
+
+
+def misclassification(**options: Any) -> GPContourStrategy:
+    """Propose where the predicted label is most likely wrong, ``Phi(-|m - t| / s)``."""
+    from active_science.acquisition.misclassification import Misclassification
+
+    return GPContourStrategy(Misclassification, name="misclassification", **options)
+
+
+def entropy(**options: Any) -> GPContourStrategy:
+    """Propose where the label entropy is largest (excursion's "MES")."""
+    from active_science.acquisition.entropy import LabelEntropy
+
+    return GPContourStrategy(LabelEntropy, name="entropy", **options)
+
+
+def tmse(**options: Any) -> GPContourStrategy:
+    """Propose where the targeted MSE ``s^2 N(t; m, s^2 + noise^2)`` is largest (Picheny et al. 2010)."""
+    from active_science.acquisition.tmse import TargetedMSE
+
+    return NoiseAwareContourStrategy(TargetedMSE, name="tmse", **options)

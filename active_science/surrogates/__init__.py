@@ -2,5 +2,6 @@
 
 from active_science.surrogates.gp import GPSurrogate
 from active_science.surrogates.multi import MultiTargetSurrogate
+from active_science.surrogates.subset import SubsetGPSurrogate
 
-__all__ = ["GPSurrogate", "MultiTargetSurrogate"]
+__all__ = ["GPSurrogate", "MultiTargetSurrogate", "SubsetGPSurrogate"]

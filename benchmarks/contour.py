@@ -1,0 +1,294 @@
+"""Contour-learning benchmark: every strategy x seeds x tasks, balanced accuracy vs evaluations against exact truth.
+
+Tasks: excursion's 1D/2D/3D functions, two disjoint islands (2D), and the mass-plane toy (noisy MC CLs, exact
+truth from infinite statistics). Every adaptive or space-filling method is scored with the same classifier (the
+library's default GP fitted on that method's points, label = sign of the posterior mean); the regular grid is scored
+the way a physicist reads a grid (linear interpolation of the grid values). Balanced accuracy is measured after
+every round on a dense grid of exact labels; a run stops at the first round reaching the target (0.99).
+
+    python -m benchmarks.contour --quick --out contour.json [--png contour.png]
+    python -m benchmarks.contour --tasks 2d 3d --methods grid straddle --seeds 5 --out full.json
+
+Rows: ``{task, method, seed, n_simulations, metric, value}`` with metric ``balanced_accuracy`` (one per round),
+``evaluations_to_0.99`` (None if never reached within the budget) and ``seconds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+TARGET = 0.99
+ALL_METHODS = [
+    "grid", "random", "sobol", "lhs", "straddle", "misclassification", "entropy", "tmse", "information_gain", "skopt",
+]  # fmt: skip
+ALL_TASKS = ["1d", "2d", "3d", "islands", "mass_plane"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A contour-learning task on the modelled scale (contour at 0)."""
+
+    name: str
+    space: object
+    evaluate: Callable[[np.ndarray, int], tuple[float, float]]  # (theta, seed) -> (y, yvar)
+    truth_points: np.ndarray  # `(m, d)` space coordinates
+    truth_labels: np.ndarray  # `(m,)` True where y > 0
+    budget: int
+    max_grid: int
+
+
+def make_task(name: str, *, quick: bool) -> Task:
+    from active_science.testfunctions import get_problem
+
+    if name == "mass_plane":
+        from active_science.scan import LevelTransform
+        from active_science.simulators.mass_plane import MassPlane
+
+        sim = MassPlane()
+        stat = sim.default_statistic()
+        transform = LevelTransform(0.05, "log")
+
+        def evaluate(theta: np.ndarray, seed: int) -> tuple[float, float]:
+            obs = stat(sim.simulate(theta, seed=seed), theta)
+            y, var = transform.forward(obs.value, obs.variance)
+            return y, (0.0 if var is None else var)
+
+        pts = sim.space.grid(120 if quick else 300)
+        labels = np.log(np.maximum(sim.truth_cls(pts), 1e-300)) - math.log(0.05) > 0
+        return Task(name, sim.space, evaluate, pts, labels, 48 if quick else 200, 1500 if quick else 6000)
+    problem = get_problem(name)
+
+    def evaluate_fn(theta: np.ndarray, seed: int) -> tuple[float, float]:
+        return float(problem.fn(np.asarray(theta, dtype=float)) - problem.threshold), 0.0
+
+    res = {"1d": (1001, 2001), "2d": (150, 350), "islands": (150, 350), "3d": (30, 60)}[name]
+    pts, labels = problem.truth_grid(res[0] if quick else res[1])
+    budget = {"1d": 24, "2d": 48, "islands": 48, "3d": 64}[name] if quick else {"1d": 40, "2d": 150, "islands": 150, "3d": 250}[name]
+    max_grid = {"1d": 200, "2d": 2500, "islands": 2500, "3d": 8000}[name] * (1 if quick else 4)
+    return Task(name, problem.space, evaluate_fn, pts, labels, budget, max_grid)
+
+
+def gp_labels(surrogate: object, U: np.ndarray) -> np.ndarray:
+    """Sign of the posterior mean at `(m, d)` unit points (mean only: variances are not needed for labels)."""
+    out = []
+    model = surrogate.model
+    with torch.no_grad():
+        for start in range(0, len(U), 8192):
+            # `b x 1 x d`: independent single-point posteriors (a joint posterior of b points costs b^2 memory)
+            X = torch.as_tensor(U[start : start + 8192, None, :], dtype=torch.float64)
+            out.append(model.posterior(X).mean.reshape(len(X), -1)[:, 0].numpy() > 0)
+    return np.concatenate(out)
+
+
+def balanced_accuracy(pred: np.ndarray, truth: np.ndarray) -> float:
+    from active_science.stats.metrics import balanced_accuracy as ba
+
+    return ba(pred, truth)
+
+
+#: lighter optimiser settings used with --light (and --quick): same acquisitions, fewer restarts/raw samples
+LIGHT = {
+    "skopt": {"acq_optimizer_kwargs": {"n_points": 2000, "n_restarts_optimizer": 2}},
+    "information_gain": {"num_integration": 128, "raw_samples": 128, "num_restarts": 2},
+    **{m: {"raw_samples": 256, "num_restarts": 2} for m in ("straddle", "misclassification", "entropy", "tmse")},
+}
+
+
+def run_adaptive(
+    task: Task, method: str, seed: int, batch_size: int, *, light: bool = False
+) -> tuple[list[tuple[int, float]], int | None, float]:
+    """(curve [(n, accuracy)], evaluations to the target or None, seconds)."""
+    from active_science import ActiveLoop, get_strategy
+
+    t0 = time.perf_counter()
+    strategy = get_strategy(method, **(LIGHT.get(method, {}) if light else {}))
+    loop = ActiveLoop(task.space, strategy, seed=seed, threshold=0.0, budget=task.budget)
+    U_truth = task.space.to_unit(task.truth_points)
+    curve: list[tuple[int, float]] = []
+    reached = None
+    while loop.num_told < task.budget:
+        props = loop.ask(min(batch_size, task.budget - loop.num_told))
+        if not props:
+            break
+        for p in props:
+            y, var = task.evaluate(p.theta, p.seed)
+            loop.tell(p.id, y, var)
+        model = loop.fitted_surrogate()
+        if model is None:
+            continue
+        acc = balanced_accuracy(gp_labels(model, U_truth), task.truth_labels)
+        curve.append((loop.num_told, acc))
+        if acc >= TARGET:
+            reached = loop.num_told
+            break
+    return curve, reached, time.perf_counter() - t0
+
+
+def grid_classifier(space: object, nodes_unit: np.ndarray, values: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Linear interpolation of grid values (a physicist's reading of a grid scan): regular-grid interpolation on a
+    full box, Delaunay-linear with nearest-node fallback when a constraint cut the grid."""
+    from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator, RegularGridInterpolator
+
+    d = nodes_unit.shape[1]
+    if len(nodes_unit) == k**d:
+        axes = [np.unique(nodes_unit[:, i]) for i in range(d)]
+        order = np.lexsort(nodes_unit.T[::-1])
+        interp = RegularGridInterpolator(axes, values[order].reshape([k] * d))
+        return lambda U: interp(np.clip(U, 0, 1)) > 0
+    lin, near = LinearNDInterpolator(nodes_unit, values), NearestNDInterpolator(nodes_unit, values)
+
+    def predict(U: np.ndarray) -> np.ndarray:
+        v = lin(U)
+        bad = ~np.isfinite(v)
+        v[bad] = near(U[bad])
+        return v > 0
+
+    return predict
+
+
+def run_grid(task: Task, seed: int) -> tuple[list[tuple[int, float]], int | None, float]:
+    t0 = time.perf_counter()
+    U_truth = task.space.to_unit(task.truth_points)
+    curve, reached, k = [], None, 2
+    rng = np.random.SeedSequence([seed, 11])
+    while True:
+        nodes = task.space.grid(k)
+        if len(nodes) > task.max_grid:
+            break
+        seeds = np.random.SeedSequence(rng.entropy, spawn_key=(k,)).generate_state(len(nodes))
+        values = np.array([task.evaluate(th, int(s))[0] for th, s in zip(nodes, seeds)])
+        predict = grid_classifier(task.space, task.space.to_unit(nodes), values, k)
+        acc = balanced_accuracy(predict(U_truth), task.truth_labels)
+        curve.append((len(nodes), acc))
+        if acc >= TARGET:
+            reached = len(nodes)
+            break
+        k += 1 if len(nodes) < 400 else max(1, k // 8)
+    return curve, reached, time.perf_counter() - t0
+
+
+def summarise(rows: list[dict], methods: list[str], tasks: list[str], default: str) -> list[dict]:
+    """Median evaluations to the target per task x method, and the grid / default ratios."""
+    out = []
+    for task in tasks:
+        med = {}
+        for m in methods:
+            vals = [r["value"] for r in rows if r["task"] == task and r["method"] == m and r["metric"] == f"evaluations_to_{TARGET}"]
+            if not vals:
+                continue
+            # a run that never reached the target counts as +inf (the median is then a lower bound or None)
+            v = float(np.median([np.inf if x is None else x for x in vals]))
+            med[m] = v
+            out.append({"task": task, "method": m, "seed": -1, "n_simulations": -1, "metric": f"median_evaluations_to_{TARGET}",
+                        "value": None if math.isinf(v) else v, "num_seeds": len(vals),
+                        "num_reached": sum(x is not None for x in vals)})  # fmt: skip
+        if "grid" in med and default in med:
+            ratio = med["grid"] / med[default] if math.isfinite(med[default]) else None
+            if ratio is not None and math.isinf(ratio):
+                ratio = None  # the grid never got there within its cap: reported as a lower bound in the table
+            out.append({"task": task, "method": default, "seed": -1, "n_simulations": -1, "metric": "grid_over_default_evaluations",
+                        "value": ratio, "grid_capped": not math.isfinite(med["grid"])})  # fmt: skip
+    return out
+
+
+def plot(rows: list[dict], path: str, tasks: list[str], methods: list[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.6), squeeze=False)
+    colors = plt.get_cmap("tab10")
+    for ax, task in zip(axes[0], tasks):
+        for i, m in enumerate(methods):
+            seeds = sorted({r["seed"] for r in rows if r["task"] == task and r["method"] == m and r["metric"] == "balanced_accuracy"})
+            for j, s in enumerate(seeds):
+                pts = [(r["n_simulations"], r["value"]) for r in rows if r["task"] == task and r["method"] == m and r["seed"] == s and r["metric"] == "balanced_accuracy"]
+                if pts:
+                    n, a = zip(*pts)
+                    ax.plot(n, a, color=colors(i % 10), alpha=0.8, lw=1.2, label=m if j == 0 else None)
+        ax.axhline(TARGET, color="k", ls=":", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_ylim(0.5, 1.005)
+        ax.set_title(task)
+        ax.set_xlabel("simulator calls")
+    axes[0][0].set_ylabel("balanced accuracy")
+    axes[0][-1].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small budgets, coarser truth grids, 1 seed (< 5 min)")
+    parser.add_argument("--out", default=None, help="JSON rows")
+    parser.add_argument("--png", default=None, help="accuracy-vs-evaluations figure (default: next to --out)")
+    parser.add_argument("--tasks", nargs="+", default=None, choices=ALL_TASKS)
+    parser.add_argument("--methods", nargs="+", default=None)
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=None, help="default 4 (quick: 4 in 1D, 8 otherwise)")
+    parser.add_argument("--light", action="store_true", help="lighter acquisition optimisers (implied by --quick)")
+    parser.add_argument("--budget", type=int, default=None, help="override every task's budget")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    logging.basicConfig(level=logging.WARNING)
+    from active_science.registry import DEFAULT_STRATEGY
+
+    tasks = args.tasks or (["1d", "2d", "islands", "mass_plane", "3d"] if args.quick else ALL_TASKS)
+    methods = args.methods or ALL_METHODS
+    seeds = range(args.seeds if args.seeds is not None else (1 if args.quick else 5))
+    rows: list[dict] = []
+    for task_name in tasks:
+        task = make_task(task_name, quick=args.quick)
+        if args.budget is not None:
+            task = Task(**{**task.__dict__, "budget": args.budget})
+        for method in methods:
+            for seed in seeds:
+                if method == "grid":
+                    curve, reached, secs = run_grid(task, seed)
+                else:
+                    batch = args.batch_size or (8 if args.quick and task.space.dim > 1 else 4)
+                    curve, reached, secs = run_adaptive(task, method, seed, batch, light=args.light or args.quick)
+                base = {"task": task_name, "method": method, "seed": seed}
+                rows += [{**base, "n_simulations": n, "metric": "balanced_accuracy", "value": a} for n, a in curve]
+                spent = curve[-1][0] if curve else 0
+                rows.append({**base, "n_simulations": spent, "metric": f"evaluations_to_{TARGET}", "value": reached,
+                             "budget": task.max_grid if method == "grid" else task.budget})  # fmt: skip
+                rows.append({**base, "n_simulations": spent, "metric": "seconds", "value": secs})
+                last = curve[-1][1] if curve else float("nan")
+                print(f"{task_name:10s} {method:18s} seed={seed} evals_to_{TARGET}={reached!s:>6} final_acc={last:.4f} ({secs:.0f} s)", flush=True)
+                if args.out:  # after every run, so a long benchmark that is stopped keeps what it measured
+                    with open(args.out, "w") as fh:
+                        json.dump(rows, fh, indent=1)
+    rows += summarise(rows, methods, tasks, DEFAULT_STRATEGY)
+    print(f"\nmedian evaluations to balanced accuracy {TARGET} (None: not reached within the budget; default = {DEFAULT_STRATEGY})")
+    print(f"{'method':18s}" + "".join(f"{t:>12s}" for t in tasks))
+    for m in methods:
+        cells = []
+        for t in tasks:
+            r = [x for x in rows if x["task"] == t and x["method"] == m and x["metric"] == f"median_evaluations_to_{TARGET}"]
+            cells.append(f"{'-' if not r else ('>budget' if r[0]['value'] is None else int(r[0]['value'])):>12}")
+        print(f"{m:18s}" + "".join(cells))
+    ratios = {r["task"]: r["value"] for r in rows if r["metric"] == "grid_over_default_evaluations"}
+    print(f"{'grid / default':18s}" + "".join(f"{('-' if ratios.get(t) is None else f'{ratios[t]:.1f}x'):>12s}" for t in tasks))
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(rows, fh, indent=1)
+    png = args.png or (args.out.rsplit(".", 1)[0] + ".png" if args.out else None)
+    if png:
+        plot(rows, png, tasks, methods)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
