@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="demo", help="output directory (default: demo/)")
     d.add_argument("--executor", choices=["serial", "ray"], default="ray")
     d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--strategy", default=None, help="strategy name (default: the library default; see `list`)")
     d.add_argument("--max-evaluations", type=int, default=320, help="budget (default 320 = 1/5 of a 40x40 grid)")
     d.add_argument("--force", action="store_true", help="overwrite an existing demo study file")
     d.add_argument("--no-progress", action="store_true")
@@ -71,7 +72,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     import numpy as np
 
     from active_science.plots import contour_figure
-    from active_science.registry import get_simulator
+    from active_science.registry import DEFAULT_STRATEGY, get_simulator
     from active_science.scan import ExclusionScan
     from active_science.stats.metrics import balanced_accuracy
     from active_science.store import Store
@@ -87,7 +88,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     sim = get_simulator("mass_plane")
     scan = ExclusionScan(
-        "mass_plane", level=0.05, strategy="straddle", batch_size=4, executor=args.executor, seed=args.seed,
+        "mass_plane", level=0.05, strategy=args.strategy or DEFAULT_STRATEGY, batch_size=4, executor=args.executor, seed=args.seed,
         store=study, force=args.force, num_cpus=2 if args.executor == "ray" else None,
     )  # fmt: skip
     t0 = time.perf_counter()

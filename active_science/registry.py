@@ -42,6 +42,7 @@ _STRATEGIES: dict[str, str | Callable[..., Any]] = {
     "skopt": "active_science.strategies.skopt_contour:skopt",
     "ucb": "active_science.strategies.bayes_opt:ucb",
     "logei": "active_science.strategies.bayes_opt:logei",
+    "pi": "active_science.strategies.bayes_opt:pi",
     "pool_sur": "active_science.strategies.pool_sur:pool_sur",
 }
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from botorch.acquisition import qLogNoisyExpectedImprovement, qUpperConfidenceBound
+from botorch.acquisition import qLogNoisyExpectedImprovement, qProbabilityOfImprovement, qUpperConfidenceBound
 from botorch.acquisition.objective import LinearMCObjective
 from botorch.sampling import SobolQMCNormalSampler
 
@@ -33,7 +33,8 @@ class BayesOptStrategy:
     """Sequential-greedy batches of a botorch MC acquisition on the loop's GP.
 
     Args:
-        acquisition: ``"ucb"`` (``qUpperConfidenceBound``) or ``"logei"`` (``qLogNoisyExpectedImprovement``).
+        acquisition: ``"ucb"`` (``qUpperConfidenceBound``), ``"logei"`` (``qLogNoisyExpectedImprovement``) or ``"pi"``
+            (``qProbabilityOfImprovement`` over the best posterior mean at the evaluated points).
         beta: UCB exploration weight (botorch's convention: mean + sqrt(beta pi / 2) |f - mean| in MC form).
         maximize: maximise (True) or minimise (False) the modelled value.
         num_initial: space-filling points before the GP is used (default ``max(4, 2 d + 2)``).
@@ -59,7 +60,7 @@ class BayesOptStrategy:
 
     def __init__(
         self,
-        acquisition: Literal["ucb", "logei"] = "ucb",
+        acquisition: Literal["ucb", "logei", "pi"] = "ucb",
         *,
         name: str | None = None,
         beta: float = 2.0,
@@ -70,8 +71,8 @@ class BayesOptStrategy:
         raw_samples: int = 512,
         initial_points: np.ndarray | None = None,
     ) -> None:
-        if acquisition not in ("ucb", "logei"):
-            raise InvalidInputError(f"acquisition={acquisition!r} must be 'ucb' or 'logei'")
+        if acquisition not in ("ucb", "logei", "pi"):
+            raise InvalidInputError(f"acquisition={acquisition!r} must be 'ucb', 'logei' or 'pi'")
         if not (isinstance(beta, (int, float)) and beta >= 0):
             raise InvalidInputError(f"beta={beta!r} must be a number >= 0")
         if num_initial is not None and (isinstance(num_initial, bool) or not isinstance(num_initial, int) or num_initial < 1):
@@ -99,6 +100,11 @@ class BayesOptStrategy:
         pending = torch.as_tensor(X_pending, dtype=DTYPE) if len(X_pending) else None
         if self.acquisition == "ucb":
             return qUpperConfidenceBound(model, beta=self.beta, sampler=sampler, objective=objective, X_pending=pending)
+        if self.acquisition == "pi":
+            with torch.no_grad():  # incumbent: best posterior mean at the evaluated points (robust to noise)
+                mean = model.posterior(torch.as_tensor(X, dtype=DTYPE)).mean.squeeze(-1)
+            best = mean.max() if self.maximize else -mean.min()
+            return qProbabilityOfImprovement(model, best_f=best, sampler=sampler, objective=objective, X_pending=pending)
         return qLogNoisyExpectedImprovement(
             model, X_baseline=torch.as_tensor(X, dtype=DTYPE), sampler=sampler, objective=objective, X_pending=pending
         )
@@ -144,3 +150,8 @@ def ucb(**options: Any) -> BayesOptStrategy:
 def logei(**options: Any) -> BayesOptStrategy:
     """Batch log noisy expected improvement (botorch ``qLogNoisyExpectedImprovement``) on the loop's GP."""
     return BayesOptStrategy("logei", **options)
+
+
+def pi(**options: Any) -> BayesOptStrategy:
+    """Batch probability of improvement (botorch ``qProbabilityOfImprovement``) on the loop's GP."""
+    return BayesOptStrategy("pi", **options)

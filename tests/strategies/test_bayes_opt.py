@@ -1,4 +1,4 @@
-"""BayesOptStrategy (ucb / logei): finds the optimum of noisy 1D functions with known argmax; warm start; errors."""
+"""BayesOptStrategy (ucb / logei / pi): finds the optimum of noisy 1D functions with known argmax; warm start; errors."""
 
 import numpy as np
 import pytest
@@ -17,7 +17,7 @@ def peak(x):
     return float(np.exp(-0.5 * ((x - 84.0) / 5.0) ** 2))
 
 
-@pytest.mark.parametrize("acquisition", ["ucb", pytest.param("logei", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("acquisition", ["ucb", pytest.param("logei", marks=pytest.mark.slow), pytest.param("pi", marks=pytest.mark.slow)])
 def test_finds_a_narrow_peak_under_noise(acquisition):
     rng = np.random.default_rng(0)
     loop = ActiveLoop(SPACE, BayesOptStrategy(acquisition, num_initial=6, **CHEAP), seed=0, surrogate=GPSurrogate(warp=False))
