@@ -1,0 +1,30 @@
+"""Neural likelihood-ratio estimators trained on simulations with gold (joint ratio and joint score).
+
+``RatioEstimator`` (CARL, ROLR, CASCAL, RASCAL, ALICE, ALICES; singly, doubly or marginally parameterised; ensembles),
+``ScoreEstimator`` (SALLY, SALLINO), ``CalibratedRatio`` (per-theta probability calibration), and the helpers that
+simulate paired training sets (``reference_training_set``, ``simulate_paired``).
+"""
+
+from active_science.ratio.calibration import CalibratedRatio
+from active_science.ratio.config import NetworkConfig, TrainingConfig
+from active_science.ratio.dataset import RatioRows
+from active_science.ratio.ensemble import RatioPrediction
+from active_science.ratio.estimator import RatioEstimator
+from active_science.ratio.methods import METHODS
+from active_science.ratio.mining import reference_training_set, simulate_paired
+from active_science.ratio.sally import ScoreEstimator
+from active_science.ratio.training import TrainingHistory
+
+__all__ = [
+    "METHODS",
+    "CalibratedRatio",
+    "NetworkConfig",
+    "RatioEstimator",
+    "RatioPrediction",
+    "RatioRows",
+    "ScoreEstimator",
+    "TrainingConfig",
+    "TrainingHistory",
+    "reference_training_set",
+    "simulate_paired",
+]
