@@ -47,10 +47,11 @@ class CalibratedRatio:
     Example:
         >>> from active_science.simulators.gaussian import GaussianToy
         >>> from active_science.ratio.mining import reference_training_set
+        >>> from active_science.ratio.config import NetworkConfig, TrainingConfig
         >>> sim = GaussianToy()
-        >>> est = RatioEstimator("carl", theta_ref=[0.0]).append(
+        >>> est = RatioEstimator("carl", theta_ref=[0.0], network=NetworkConfig(hidden=(8,))).append(
         ...     reference_training_set(sim, sim.space.sample(200, seed=0), np.array([0.0]), seed=1, gold=False))
-        >>> cal = CalibratedRatio(est.train(), sim, num_events=5000)
+        >>> cal = CalibratedRatio(est.train(TrainingConfig(max_epochs=5)), sim, num_events=2000)
         >>> cal.log_ratio(np.array([[0.0]]), [0.5]).shape
         (1,)
     """
