@@ -94,9 +94,15 @@ class CalibratedRatio:
             edges = shared_edges([f_num[:, None], f_ref[:, None]], self.bins)
             cal: Any = (HistogramDensity.fit(f_num[:, None], edges), HistogramDensity.fit(f_ref[:, None], edges))
         else:
-            labels = np.concatenate([np.zeros(len(f_num)), np.ones(len(f_ref))])
+            f_all = np.concatenate([f_num, f_ref])
+            lo, hi = f_all.min(), f_all.max()
+            # half a pseudo-event of each label at both ends: the extreme blocks are never pure, so the calibrated
+            # ratio stays finite (as the histogram's pseudo-counts do) instead of jumping to +-log(1 / _EPS)
+            f_all = np.concatenate([f_all, [lo, lo, hi, hi]])
+            labels = np.concatenate([np.zeros(len(f_num)), np.ones(len(f_ref)), [0.0, 1.0, 0.0, 1.0]])
+            weights = np.concatenate([np.ones(len(f_num) + len(f_ref)), np.full(4, 0.5)])
             cal = IsotonicRegression(increasing=False, out_of_bounds="clip", y_min=_EPS, y_max=1 - _EPS)
-            cal.fit(np.concatenate([f_num, f_ref]), labels)
+            cal.fit(f_all, labels, sample_weight=weights)
         self._calibrators[key] = cal
         return cal
 
