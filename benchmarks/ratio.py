@@ -6,7 +6,8 @@ Rows ``{"task", "method", "seed", "n_simulations", "metric": "mse_log_r", "value
 task and method the simulations needed to reach CARL's seed-mean accuracy at N = 10 000
 (``metric = "n_to_match_carl_10000"``: the smallest N of the grid whose seed-mean MSE is at most CARL's, NaN if
 none; ``value_interpolated``: the crossing on log-log interpolation between grid points). Setups:
-:mod:`active_science.ratio.tasks`. Every fit uses the same network (64, 64, tanh) and training settings; the
+:mod:`active_science.ratio.tasks`. Every fit uses the same network (64, 64, tanh) and training settings
+(``REFERENCE_NETWORK``, ``REFERENCE_TRAINING``, seconds include simulation); the
 score-term weight alpha = 1 (standardised theta) was not tuned. ``--quick``: one seed, N in {200, 1 000, 10 000};
 default: three seeds and N in {200, 500, 1 000, 2 000, 5 000, 10 000}.
 """
@@ -23,18 +24,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from active_science.ratio import NetworkConfig, RatioEstimator, TrainingConfig, ratio_task
+from active_science.ratio.tasks import fit_reference_estimator, ratio_task
 
 METHODS = ("carl", "rolr", "cascal", "rascal", "alice", "alices")
-NETWORK = NetworkConfig(hidden=(64, 64), activation="tanh")
-TRAINING = TrainingConfig(max_epochs=300, patience=20)
 
 
 def fit_one(task_name: str, method: str, n: int, seed: int) -> dict:
     task = ratio_task(task_name)
-    sims = task.training_set(n, seed=seed, gold=method != "carl")
     start = time.perf_counter()
-    est = RatioEstimator(method, theta_ref=task.theta_ref, alpha=1.0, network=NETWORK, seed=seed).append(sims).train(TRAINING)
+    est = fit_reference_estimator(task, method, n, seed=seed)
     seconds = time.perf_counter() - start
     return {
         "task": task_name, "method": method, "seed": seed, "n_simulations": n, "metric": "mse_log_r",

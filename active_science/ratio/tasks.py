@@ -18,12 +18,18 @@ from typing import Any
 import numpy as np
 
 from active_science.exceptions import InvalidInputError
+from active_science.ratio.config import NetworkConfig, TrainingConfig
+from active_science.ratio.estimator import RatioEstimator
 from active_science.ratio.mining import reference_training_set
 from active_science.simulation import Simulation
 
-__all__ = ["RatioTask", "ratio_task", "TASKS"]
+__all__ = ["RatioTask", "ratio_task", "fit_reference_estimator", "TASKS", "REFERENCE_NETWORK", "REFERENCE_TRAINING"]
 
 TASKS = ("galton", "gaussian")
+
+#: the settings of every benchmark fit (benchmarks/ratio.py) and of the reference-result tests
+REFERENCE_NETWORK = NetworkConfig(hidden=(64, 64), activation="tanh")
+REFERENCE_TRAINING = TrainingConfig(max_epochs=300, patience=20)
 
 
 @dataclass(frozen=True)
@@ -102,3 +108,26 @@ def ratio_task(name: str) -> RatioTask:
         x = ref[0] + sim.sigma * nodes
         return RatioTask(name, sim, ref, np.array([0.5]), x[:, None], weights / weights.sum())
     raise InvalidInputError(f"unknown ratio task {name!r}; valid tasks: {', '.join(TASKS)}")
+
+
+def fit_reference_estimator(
+    task: RatioTask,
+    method: str,
+    n_simulations: int,
+    *,
+    seed: int,
+    alpha: float = 1.0,
+    ensemble_size: int = 1,
+    network: NetworkConfig = REFERENCE_NETWORK,
+    training: TrainingConfig = REFERENCE_TRAINING,
+) -> RatioEstimator:
+    """Simulate ``n_simulations`` (gold unless CARL) and train ``method`` against ``task.theta_ref``.
+
+    Example:
+        >>> est = fit_reference_estimator(ratio_task("gaussian"), "alice", 200, seed=0, training=TrainingConfig(max_epochs=2))
+        >>> est.num_rows
+        200
+    """
+    sims = task.training_set(n_simulations, seed=seed, gold=method != "carl")
+    est = RatioEstimator(method, theta_ref=task.theta_ref, alpha=alpha, network=network, ensemble_size=ensemble_size, seed=seed)  # type: ignore[arg-type]
+    return est.append(sims).train(training)
