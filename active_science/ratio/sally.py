@@ -38,7 +38,7 @@ class ScoreEstimator:
         >>> from active_science.simulators.gaussian import GaussianToy
         >>> sim = GaussianToy()
         >>> est = ScoreEstimator([0.0], network=NetworkConfig(hidden=(16,)))
-        >>> est = est.append(sim.simulate([0.0], seed=0, num_events=2000, gold=True)).train(TrainingConfig(max_epochs=30))
+        >>> est = est.append(sim.simulate([0.0], seed=0, num_events=2000, gold=True)).train(TrainingConfig(max_epochs=30, batch_size=400, learning_rate=0.01))
         >>> bool(abs(est.score(np.array([[2.0]]))[0, 0] - 0.4) < 0.1)   # t(x | 0) = x / 5
         True
     """
