@@ -65,6 +65,8 @@ class TrainingConfig:
         validation_fraction: share of rows held out (a row keeps its split across retrains).
         patience: stop a member after this many epochs without a better validation loss (the best weights are kept).
         max_seconds: optional wall-clock budget for one ``train`` call.
+        num_threads: torch intra-op threads while training (restored afterwards). Small networks gain nothing from
+            more threads on busy cores (see :mod:`active_science.threads`); raise it for large batches on idle cores.
 
     Example:
         >>> TrainingConfig(max_epochs=10).batch_size_for(1000)
@@ -79,9 +81,11 @@ class TrainingConfig:
     validation_fraction: float = 0.2
     patience: int = 30
     max_seconds: float | None = None
+    num_threads: int = 1
 
     def __post_init__(self) -> None:
         _positive_int("TrainingConfig", "max_epochs", self.max_epochs)
+        _positive_int("TrainingConfig", "num_threads", self.num_threads)
         _positive_int("TrainingConfig", "patience", self.patience)
         if self.batch_size is not None:
             _positive_int("TrainingConfig", "batch_size", self.batch_size)

@@ -37,6 +37,7 @@ from active_science.ratio.persistence import array_to_json, json_to_array, load_
 from active_science.ratio.standardize import Standardizer
 from active_science.ratio.training import TrainingHistory, train_ensemble
 from active_science.simulation import Simulation
+from active_science.threads import torch_threads
 
 __all__ = ["RatioEstimator"]
 
@@ -318,7 +319,10 @@ class RatioEstimator:
             theta: `(d,)` or `(n, d)` numerator point(s).
             theta1: `(d,)` or `(n, d)` denominator point(s), doubly parameterised estimators only.
         """
-        x, th0, th1 = self._inputs(x, theta, theta1)
+        with torch_threads():
+            return self._predict(*self._inputs(x, theta, theta1), score=score)
+
+    def _predict(self, x: np.ndarray, th0: np.ndarray, th1: np.ndarray | None, *, score: bool) -> RatioPrediction:
         st, net = self.standardizer_, self.network_
         assert st is not None and net is not None
         E = self.ensemble_size

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from active_science.exceptions import InvalidInputError
 from active_science.ratio.config import TrainingConfig
+from active_science.threads import torch_threads
 
 __all__ = ["TrainingHistory", "train_ensemble"]
 
@@ -97,6 +98,24 @@ def train_ensemble(
         >>> bool(h.best_val_loss.max() < 1e-2)
         True
     """
+    with torch_threads(config.num_threads):
+        return _train(module, loss_fn, data, train_idx, val_idx, config, members=members, generator=generator,
+                      progress=progress, description=description)  # fmt: skip
+
+
+def _train(
+    module: nn.Module,
+    loss_fn: LossFn,
+    data: Mapping[str, torch.Tensor],
+    train_idx: np.ndarray,
+    val_idx: np.ndarray,
+    config: TrainingConfig,
+    *,
+    members: int,
+    generator: torch.Generator,
+    progress: bool,
+    description: str,
+) -> TrainingHistory:
     if len(train_idx) == 0 or len(val_idx) == 0:
         raise InvalidInputError(
             f"{len(train_idx)} training and {len(val_idx)} validation rows: simulate more events or change validation_fraction"

@@ -54,12 +54,11 @@ def test_gaussian_mle_and_95_interval_match_the_exact_likelihood_on_1000_events(
 
 
 def test_training_100k_galton_samples_with_an_ensemble_of_5_fits_in_5_cpu_minutes_per_core():
-    torch.set_num_threads(2)
     task = ratio_task("galton")
     start = time.process_time()
     est = fit_reference_estimator(
         task, "rascal", 100_000, seed=0, ensemble_size=5, network=NetworkConfig(hidden=(64, 64)),
-        training=TrainingConfig(max_epochs=30, batch_size=1024, learning_rate=3e-3, final_learning_rate=3e-4, patience=5),
+        training=TrainingConfig(max_epochs=30, batch_size=1024, learning_rate=3e-3, final_learning_rate=3e-4, patience=5, num_threads=2),
     )  # fmt: skip
     cpu = time.process_time() - start
     # CPU time of both threads, not wall time: the machine is shared; 600 CPU-s = 5 minutes on 2 dedicated cores
