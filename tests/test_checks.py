@@ -5,21 +5,31 @@ import pytest
 
 from active_science import get_simulator, list_simulators
 from active_science.checks import check_simulator
-from active_science.exceptions import ConformanceError
+from active_science.exceptions import ConformanceError, InvalidInputError
 from active_science.simulation import Simulation
 from active_science.simulators.gaussian import GaussianToy
 
 
+def _default(name):
+    """The simulator with default options, or None when it needs options (e.g. a pyhf workspace file)."""
+    try:
+        return get_simulator(name)
+    except InvalidInputError:
+        return None
+
+
 @pytest.mark.parametrize("name", list_simulators())
 def test_every_registered_simulator_conforms(name):
-    sim = get_simulator(name)
+    sim = _default(name)
+    if sim is None:
+        pytest.skip(f"{name} cannot be built without options; call check_simulator on a configured instance")
     report = check_simulator(sim)
     assert {"attributes", "determinism", "shapes", "rebuild"} <= set(report.checks)
     if getattr(sim, "has_gold", False):
         assert {"gold_shapes", "self_reference", "score_fd"} <= set(report.checks)
 
 
-@pytest.mark.parametrize("name", [n for n in list_simulators() if getattr(get_simulator(n), "has_gold", False)])
+@pytest.mark.parametrize("name", [n for n in list_simulators() if getattr(_default(n), "has_gold", False)])
 def test_gold_of_every_tractable_simulator_averages_to_the_exact_ratio_and_score(name):
     sim = get_simulator(name)
     if not callable(getattr(sim, "log_likelihood", None)):
