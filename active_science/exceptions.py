@@ -16,6 +16,7 @@ __all__ = [
     "StudyExistsError",
     "SimulationError",
     "ExecutorError",
+    "ConformanceError",
 ]
 
 
@@ -56,3 +57,7 @@ class SimulationError(ActiveScienceError):
 
 class ExecutorError(ActiveScienceError):
     """The executor cannot run evaluations (Ray unreachable, bad address, ...)."""
+
+
+class ConformanceError(ActiveScienceError, AssertionError):
+    """A simulator (or other part) breaks its protocol: ``check_simulator`` names the check and the numbers."""

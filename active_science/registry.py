@@ -27,6 +27,8 @@ _SIMULATORS: dict[str, str | Callable[..., Any]] = {
     "mass_plane": "active_science.simulators.mass_plane:MassPlane",
     "weinberg": "active_science.simulators.weinberg:Weinberg",
     "pyhf_workspace": "active_science.simulators.pyhf_workspace:PyhfWorkspace",
+    "gaussian": "active_science.simulators.gaussian:GaussianToy",
+    "galton": "active_science.simulators.galton:GaltonBoard",
 }
 
 _STRATEGIES: dict[str, str | Callable[..., Any]] = {
