@@ -42,6 +42,10 @@ demo: $(STAMP)
 bench: $(STAMP)
 	@mkdir -p bench
 	$(BIN)/python -m benchmarks.contour --quick --out bench/contour.json
+	$(BIN)/python -m benchmarks.ratio --quick --out bench/ratio.json
+	$(BIN)/python -m benchmarks.atlas_erjr --quick --out bench/atlas.json
+	$(BIN)/python -m benchmarks.design --quick --out bench/design.json
+	$(BIN)/python -m benchmarks.faults --quick --out bench/faults.json
 
 clean:
 	rm -rf $(VENV) demo bench .pytest_cache

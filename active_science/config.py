@@ -17,7 +17,7 @@ A scan configuration::
 
     [scan]
     level = 0.05
-    strategy = "straddle"
+    strategy = "entropy"
     batch_size = 4
     max_evaluations = 300
 
@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from active_science.exceptions import ConfigError
+from active_science.registry import DEFAULT_STRATEGY
 
 __all__ = [
     "StudyConfig",
@@ -132,7 +133,7 @@ Scale = Literal["log", "linear"]
 class ScanConfig:
     level: float = 0.05
     scale: Scale = "log"
-    strategy: str = "straddle"
+    strategy: str = DEFAULT_STRATEGY
     strategy_options: Mapping[str, Any] = field(default_factory=dict)
     batch_size: int = 4
     max_evaluations: int = 200
@@ -251,15 +252,17 @@ def load_config(path: str | Path) -> ScanStudyConfig:
         >>> import tempfile, os
         >>> p = os.path.join(tempfile.mkdtemp(), "c.toml")
         >>> from pathlib import Path
-        >>> _ = Path(p).write_text('[study]\\nstore = "s.h5"\\n[scan]\\nlevel = 0.05\\n')
-        >>> load_config(p).scan.strategy
-        'straddle'
+        >>> _ = Path(p).write_text('[study]\\nstore = "s.h5"\\n[objective]\\nsimulator = "mass_plane"\\n[scan]\\nlevel = 0.05\\n')
+        >>> load_config(p).scan.strategy   # the library default
+        'entropy'
     """
     data = read_toml(path)
     study = data.get("study", {})
     kind = study.get("kind", "exclusion_scan") if isinstance(study, Mapping) else None
     if kind != "exclusion_scan":
         raise ConfigError(f"study.kind = {kind!r} is not an exclusion scan; valid kinds: exclusion_scan")
+    if "objective" not in data:  # an empty or truncated file must not silently run a default study
+        raise ConfigError(f"{str(path)!r} has no [objective] section; name what to scan, e.g. [objective] simulator = \"mass_plane\"")
     parts = parse_sections(
         data,
         {"study": StudyConfig, "objective": ObjectiveConfig, "space": SpaceConfig, "scan": ScanConfig, "execution": ExecutionConfig},

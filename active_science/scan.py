@@ -204,7 +204,7 @@ class ExclusionScan:
         space: the parameter space (default: the simulator's own).
         level: CLs level; a point is excluded iff CLs < level.
         scale: ``"log"`` models log CLs (default); ``"linear"`` models ``value - level`` for any function.
-        strategy: strategy name or object (default: the straddle GP strategy).
+        strategy: strategy name or object (default: ``entropy``, GP label-entropy acquisition; see ``list_strategies()``).
         batch_size: evaluations per round (and in flight at once).
         executor: ``"serial"``, ``"ray"`` or an executor object.
         seed: study seed (simulator seeds, strategy restarts, initial design).

@@ -49,8 +49,9 @@ def _digest(path):
         (GOOD.format(budget=9).replace("[scan]", "[scan"), "TOML"),
         (GOOD.format(budget=9).replace("seed = 3", "seed = 3\nsede = 4"), "sede"),
         (GOOD.format(budget=0), "max_evaluations"),
+        ("", "[objective]"),
     ],
-    ids=["inverted-bounds", "unknown-strategy", "unknown-simulator", "level-outside", "malformed-toml", "unknown-key", "zero-budget"],
+    ids=["inverted-bounds", "unknown-strategy", "unknown-simulator", "level-outside", "malformed-toml", "unknown-key", "zero-budget", "empty-file"],
 )
 def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, text, fragment):
     cfg = _write(tmp_path, text)
@@ -107,4 +108,4 @@ def test_demo_refuses_to_overwrite_and_bad_budget(tmp_path, capsys):
     assert not (tmp_path / "new").exists()
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "mass_plane" in out and "straddle (default)" in out
+    assert "mass_plane" in out and "entropy (default)" in out

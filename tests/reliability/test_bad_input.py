@@ -79,6 +79,7 @@ configs = st.dictionaries(
 
 def render(cfg, store: Path) -> str:
     lines = []
+    cfg = {"study": {}, **cfg}  # without [study] a config is a valid default scan; always aim at the existing study
     for section, items in cfg.items():
         lines.append(f"[{section}]")
         if section == "study":
