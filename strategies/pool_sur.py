@@ -113,6 +113,7 @@ class PoolSUR:
 
     name = "pool_sur"
     needs_surrogate = True
+    needs_candidates = True  # a pool-based strategy: the scan must pass candidates=
 
     def __init__(self, *, num_initial: int | None = None) -> None:
         if num_initial is not None and num_initial < 1:

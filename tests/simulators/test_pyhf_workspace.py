@@ -219,7 +219,7 @@ def test_bad_targets_in_config(tmp_path):
     from active_science.exceptions import ConfigError
 
     cfg = tmp_path / "scan.toml"
-    cfg.write_text('[study]\nstore = "s.h5"\n[scan]\ntargets = "value"\n')
+    cfg.write_text('[study]\nstore = "s.h5"\n[objective]\nsimulator = "mass_plane"\n[scan]\ntargets = "value"\n')
     with pytest.raises(ConfigError, match="scan.targets"):
         load_config(cfg)
 

@@ -17,6 +17,13 @@ def make(name):
     return get_strategy(name, **(FAST if name in ACCEPTS_FAST else {}))
 
 
+def pool(space, strategy):
+    """A finite pool (space coordinates) for pool-based strategies, None for the others."""
+    if not getattr(strategy, "needs_candidates", False):
+        return None
+    return space.from_unit(space.sample_unit(64, seed=11, method="sobol"))
+
+
 @pytest.fixture(scope="module")
 def space():
     return ParameterSpace({"a": (0.0, 2.0), "b": (0.0, 1.0)}, constraint="b < a")
@@ -35,8 +42,10 @@ def test_shapes_feasibility_and_determinism(name, space, fitted):
     U, y, gp = fitted
     strategy = make(name)
     needs = getattr(strategy, "needs_surrogate", False)
+    cand = pool(space, strategy)
     ctx = make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-4), surrogate=gp if needs else None, seed=5, budget=40,
-                       num_proposed=len(U), pending=U[:0] + 0.5 * (U[:1] + U[1:2]))  # fmt: skip
+                       num_proposed=len(U), pending=U[:0] + 0.5 * (U[:1] + U[1:2]),
+                       candidates=None if cand is None else space.to_unit(cand))  # fmt: skip
     a = strategy.propose(3, ctx)
     b = make(name).propose(3, ctx)
     assert a.ndim == 2 and a.shape[1] == 2 and 1 <= len(a) <= 3
@@ -48,7 +57,8 @@ def test_shapes_feasibility_and_determinism(name, space, fitted):
 @pytest.mark.parametrize("name", list_strategies())
 def test_survives_nan_inf_and_failures(name, space):
     # a loop where every third result is NaN/inf or a failure: recorded as failed, never fed to the surrogate
-    loop = ActiveLoop(space, make(name), seed=1, threshold=0.0, budget=24, surrogate=GPSurrogate(warp=False))
+    strategy = make(name)
+    loop = ActiveLoop(space, strategy, seed=1, threshold=0.0, budget=24, surrogate=GPSurrogate(warp=False), candidates=pool(space, strategy))
     k = 0
     for _ in range(3):
         for p in loop.ask(4):
