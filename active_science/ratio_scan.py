@@ -98,6 +98,7 @@ class RatioScan:
         ensemble_size, network, training: the estimator.
         seed: everything random derives from it.
         store: optional HDF5 study file (resumable); ``force`` overwrites an existing one.
+        store_config: JSON-able settings recorded in the study file (the CLI stores its ``[study]`` table there).
 
     Example:
         >>> from active_science.simulators.gaussian import GaussianToy
@@ -131,6 +132,7 @@ class RatioScan:
         seed: int = 0,
         store: str | Path | None = None,
         force: bool = False,
+        store_config: dict[str, Any] | None = None,
     ) -> None:
         self.simulator = simulator
         x = np.asarray(x_obs, dtype=float)
@@ -167,7 +169,7 @@ class RatioScan:
         self._store: Store | None = None
         if store is not None:
             self._store = Store.create(
-                store, kind=KIND, config={"seed": self.seed, "events_per_point": events_per_point}, param_names=simulator.space.names, force=force
+                store, kind=KIND, config={"seed": self.seed, "events_per_point": events_per_point, **(store_config or {})}, param_names=simulator.space.names, force=force
             )
 
     # ------------------------------------------------------------------------------------------------ statistic

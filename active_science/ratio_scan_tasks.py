@@ -53,7 +53,7 @@ def ratio_task(name: str, *, grid_size: int = 121, cl: float = 0.95, seed: int =
         support = np.arange(sim.n_nails, dtype=float)[:, None]
         p = sim.probabilities(np.array([-0.7]))[0]
         keep = p > 1e-12
-        x, w = support[keep], 120.0 * p[keep]  # Asimov data of 120 balls at theta = -0.7
+        x, w = support[keep], 60.0 * p[keep]  # Asimov data of 60 balls at theta = -0.7
         grid = np.linspace(-1.0, -0.4, grid_size)[:, None]
     elif name == "weinberg":
         from active_science.simulators.weinberg import Weinberg
