@@ -72,10 +72,19 @@ def test_galton_contour_approaches_the_exact_one():
     # measured 0.9+ at seed 0 (benchmarks/active_vs_static.py); 0.85 fails if the statistic, its normalisation or
     # the threshold is wrong (those give BA <= 0.6) while tolerating platform-level training differences
     assert ba >= 0.85, ba
-    # later rounds simulate near the exact interval edges (-0.91, -0.535): the acquisition targets the contour
-    later = np.concatenate([r.points for r in history[1:]])[:, 0]
-    edges = np.array([-0.91, -0.535])
-    assert np.min(np.abs(later[:, None] - edges), axis=1).max() < 0.12, later
+
+
+def test_acquisition_picks_the_contour_edge_when_the_statistic_is_exact():
+    task = ratio_task("galton", grid_size=121)
+    scan = RatioScan(task.simulator, task.x_obs, task.grid, weights=task.weights, batch_size=2, **SMALL)
+    scan.estimator = _ExactRatio(task.simulator, scan.theta_ref)  # type: ignore[assignment]
+    scan.points = np.linspace(-1.0, -0.4, 7)[:, None]
+    chosen = scan._propose(scan.q_members(task.grid), 1)[:, 0]
+    # exact interval edges by interpolation of the exact q; the GP through 7 exact values is within a few grid
+    # steps (0.005 each) of them, a uniform pick would be on average ~0.1 away
+    inside = task.grid[~task.excluded, 0]
+    edges = np.array([inside.min(), inside.max()])
+    assert np.min(np.abs(chosen[:, None] - edges), axis=1).max() < 0.03, (chosen, edges)
 
 
 def test_resume_restores_simulations_and_weights_and_continues_identically(tmp_path):
@@ -102,13 +111,11 @@ def test_resume_restores_simulations_and_weights_and_continues_identically(tmp_p
     np.testing.assert_allclose(resumed.estimator.predict(x, [-0.8]).members, full.estimator.predict(x, [-0.8]).members, atol=1e-6)
 
 
-@pytest.mark.slow
-def test_weinberg_two_parameter_contour():
-    task = ratio_task("weinberg", grid_size=21)
-    scan = RatioScan(
-        task.simulator, task.x_obs, task.grid, method="alice", events_per_point=200, initial_points=5, batch_size=2,
-        network=NetworkConfig(hidden=(32, 32)), training=TrainingConfig(max_epochs=60, patience=10), seed=0,
-    )  # fmt: skip
-    history = scan.run(max_rounds=5)
-    # measured in benchmarks/active_vs_static.py --task weinberg; 0.8 separates a learnt band from a wrong statistic
-    assert balanced_accuracy(history[-1].excluded, task.excluded) >= 0.8
+def test_weinberg_two_parameter_statistic_is_exact_with_the_exact_ratio():
+    # the 2-parameter (sin2w, g_f) path: learning this contour needs more events than a unit test can afford
+    # (see the report of benchmarks/active_vs_static.py --task weinberg); the statistic itself is checked here
+    task = ratio_task("weinberg", grid_size=9)
+    scan = RatioScan(task.simulator, task.x_obs, task.grid, **SMALL)
+    scan.estimator = _ExactRatio(task.simulator, scan.theta_ref)  # type: ignore[assignment]
+    np.testing.assert_allclose(scan.q_members(task.grid)[0], task.q_exact, atol=1e-6)
+    np.testing.assert_array_equal(scan.excluded(), task.excluded)
