@@ -20,12 +20,14 @@ __all__ = ["STUDY_KINDS", "RESUMERS", "run_config", "resume_study"]
 STUDY_KINDS: dict[str, str] = {
     "exclusion_scan": "active_science.scan_cli:run_scan_config",
     "design_study": "active_science.design_cli:run_design_config",
+    "ratio_scan": "active_science.ratio_scan_cli:run_ratio_config",
 }
 
 #: kind -> "module:function(study_path, *, max_evaluations, executor, address, progress) -> exit code"
 RESUMERS: dict[str, str] = {
     "exclusion_scan": "active_science.scan_cli:resume_scan",
     "design_study": "active_science.design_cli:resume_design",
+    "ratio_scan": "active_science.ratio_scan_cli:resume_ratio",
 }
 
 
