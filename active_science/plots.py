@@ -64,7 +64,7 @@ def contour_figure(
     g = np.linspace(0.0, 1.0, resolution)
     U = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
     theta = space.from_unit(U)
-    feasible = space.satisfies_constraint(theta)
+    feasible = space.contains(theta)  # inside the box and the constraint (model coordinates reach outside the box)
     x = theta[:, 0].reshape(resolution, resolution)
     y = theta[:, 1].reshape(resolution, resolution)
     if result.surrogate is not None:
@@ -91,6 +91,8 @@ def contour_figure(
         ax.scatter(opts[~oexcl, 0], opts[~oexcl, 1], marker="o", facecolors="none", edgecolors=OKABE_ITO["black"], s=30, label="official: allowed", zorder=4)
     ax.set_xlabel(space.names[0])
     ax.set_ylabel(space.names[1])
+    ax.set_xlim(space.bounds[0, 0], space.bounds[1, 0])
+    ax.set_ylim(space.bounds[0, 1], space.bounds[1, 1])
     ax.set_title(title or f"exclusion scan: {result.n_evaluations} evaluations, CLs < {result.level:g} excluded")
     ax.legend(loc="best", fontsize=8)
     return fig

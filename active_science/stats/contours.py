@@ -51,5 +51,5 @@ def function_level_lines(fn, space, level: float, *, resolution: int = 300, log:
     z = np.asarray(fn(theta), dtype=float)
     if log:
         z, level = np.log(np.maximum(z, 1e-300)), float(np.log(level))
-    z = np.where(space.satisfies_constraint(theta), z, np.nan)
+    z = np.where(space.contains(theta), z, np.nan)
     return [space.from_unit(seg) for seg in contour_lines(g, g, z.reshape(len(g), len(g)), level)]
