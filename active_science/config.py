@@ -47,6 +47,7 @@ __all__ = [
     "ScanStudyConfig",
     "load_config",
     "parse_sections",
+    "relative_to_config",
 ]
 
 
@@ -207,8 +208,18 @@ class ScanStudyConfig:
 
     @property
     def store_path(self) -> Path:
-        p = Path(self.study.store)
-        return p if p.is_absolute() else self.base_dir / p
+        return relative_to_config(self.study.store, self.base_dir)
+
+
+def relative_to_config(path: str | Path, base_dir: str | Path) -> Path:
+    """A path written in a config file: absolute as given, relative to the config file's folder otherwise.
+
+    Example:
+        >>> str(relative_to_config("scan.h5", "/data/studies")), str(relative_to_config("/tmp/x.h5", "/data"))
+        ('/data/studies/scan.h5', '/tmp/x.h5')
+    """
+    p = Path(path)
+    return p if p.is_absolute() else Path(base_dir) / p
 
 
 def parse_sections(data: Mapping[str, Any], sections: Mapping[str, type], *, required: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from active_science.config import ExecutionConfig, ObjectiveConfig, StudyConfig, _int, _str, _type_error, parse_sections, read_toml
+from active_science.config import ExecutionConfig, ObjectiveConfig, StudyConfig, _int, _str, _type_error, parse_sections, read_toml, relative_to_config
 from active_science.exceptions import ConfigError, InvalidInputError, StudyExistsError
 
 __all__ = ["DesignSection", "DesignStudyConfig", "load_design_config", "run_design_config", "resume_design", "print_design_result"]
@@ -97,8 +97,7 @@ class DesignStudyConfig:
 
     @property
     def store_path(self) -> Path:
-        p = Path(self.study.store)
-        return p if p.is_absolute() else self.base_dir / p
+        return relative_to_config(self.study.store, self.base_dir)
 
 
 def load_design_config(path: str | Path) -> DesignStudyConfig:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from active_science.config import read_toml
+from active_science.config import read_toml, relative_to_config
 from active_science.exceptions import ConfigError, StudyExistsError
 
 __all__ = ["load_ratio_config", "run_ratio_config", "resume_ratio"]
@@ -36,8 +36,7 @@ def load_ratio_config(path: str | Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"[study] has unknown keys {unknown}; valid keys: {', '.join(sorted(_DEFAULTS))}")
     cfg = {**_DEFAULTS, **study}
-    store = Path(cfg["store"])
-    cfg["store"] = str(store if store.is_absolute() else Path(path).resolve().parent / store)
+    cfg["store"] = str(relative_to_config(cfg["store"], Path(path).resolve().parent))
     return cfg
 
 
