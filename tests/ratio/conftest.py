@@ -1,18 +1,16 @@
 """Shared small training budgets for the ratio tests (CPU seconds each, on the Gaussian toy)."""
 
 import pytest
-import torch
 
 from active_science.ratio import NetworkConfig, TrainingConfig, ratio_task
+from active_science.threads import torch_threads
 
 
 @pytest.fixture(autouse=True)
 def _one_thread():
     # tiny networks: thread hand-offs cost more than they save, and the machine is shared
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+    with torch_threads(1):
+        yield
 
 
 SMALL_NET = NetworkConfig(hidden=(32,))

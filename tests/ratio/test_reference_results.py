@@ -5,7 +5,6 @@ import time
 
 import numpy as np
 import pytest
-import torch
 
 from active_science.ratio import likelihood_scan, ratio_task
 from active_science.ratio.config import NetworkConfig, TrainingConfig
@@ -15,13 +14,7 @@ pytestmark = pytest.mark.slow
 
 SEEDS = (0, 1, 2)
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+# single torch thread: the autouse fixture in tests/ratio/conftest.py
 
 
 def _mean_mse(method, n):
