@@ -149,7 +149,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: finished evaluations are saved; continue with `active-science resume STUDY.h5`", file=sys.stderr)
+        _forget_unhandled_interrupt()
         return EXIT_INTERRUPTED
+
+
+def _forget_unhandled_interrupt() -> None:
+    """Make ``python -m active_science.cli`` exit with our code 130 after a handled Ctrl-C, not by killing itself.
+
+    CPython (3.11, 3.12) sets a process-wide "unhandled KeyboardInterrupt" flag whenever code run by a *string*
+    ``exec``/``eval`` ends in KeyboardInterrupt, even if a caller catches it later; under ``-m``, ``Py_RunMain`` then
+    re-raises SIGINT at exit (exit status -2) instead of using ``sys.exit``'s code. A Ctrl-C that lands while a library
+    builds a namedtuple or dataclass (both ``exec`` strings), e.g. during the first round's lazy botorch import, hits
+    this. The flag is cleared at the start of every string evaluation, so one empty ``exec`` clears it.
+    """
+    exec("pass", {})  # noqa: S102 - a constant string; see the docstring
 
 
 if __name__ == "__main__":  # pragma: no cover
