@@ -9,6 +9,21 @@ import pytest
 
 os.environ.setdefault("RAY_DEDUP_LOGS", "0")
 
+#: test folders whose tests do GP or small-network torch work: run it single-threaded, as the loop's runner does
+#: (thread hand-offs cost more than they save on tiny problems, and far more on the shared 2-core machines)
+SINGLE_THREAD_DIRS = {"acquisition", "strategies", "surrogates", "ratio"}
+
+
+@pytest.fixture(autouse=True)
+def _single_torch_thread_for_gp_tests(request):
+    if SINGLE_THREAD_DIRS.isdisjoint(request.node.path.parts):
+        yield
+        return
+    from active_science.threads import torch_threads
+
+    with torch_threads(1):
+        yield
+
 
 @pytest.fixture
 def study_path(tmp_path):

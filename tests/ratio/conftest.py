@@ -1,17 +1,9 @@
-"""Shared small training budgets for the ratio tests (CPU seconds each, on the Gaussian toy)."""
+"""Shared small training budgets for the ratio tests (CPU seconds each, on the Gaussian toy; single-threaded by
+``tests/conftest.py``)."""
 
 import pytest
 
 from active_science.ratio import NetworkConfig, TrainingConfig, ratio_task
-from active_science.threads import torch_threads
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny networks: thread hand-offs cost more than they save, and the machine is shared
-    with torch_threads(1):
-        yield
-
 
 SMALL_NET = NetworkConfig(hidden=(32,))
 SHORT = TrainingConfig(max_epochs=40, batch_size=200, learning_rate=0.01, final_learning_rate=1e-3)
