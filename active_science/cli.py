@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
-from active_science.exceptions import ActiveScienceError, InvalidInputError, StudyExistsError
+from active_science.exceptions import ActiveScienceError, InvalidInputError, StoreWriteFailedError, StudyExistsError
 
 __all__ = ["main"]
 
@@ -139,30 +142,47 @@ def _cmd_report(args: argparse.Namespace) -> int:
 COMMANDS = {"list": _cmd_list, "demo": _cmd_demo, "run": _cmd_run, "resume": _cmd_resume, "report": _cmd_report}
 
 
+class CtrlC(KeyboardInterrupt):
+    """Ctrl-C while the CLI runs: a KeyboardInterrupt subclass, raised by the CLI's own SIGINT handler.
+
+    CPython (3.11, 3.12) sets a process-wide "unhandled KeyboardInterrupt" flag when code run by a *string* exec
+    ends in an exception of exactly the type KeyboardInterrupt, even if a caller catches it later; under
+    ``python -m`` it then re-raises SIGINT at exit (status -2) instead of using the CLI's exit code 130. A Ctrl-C that
+    lands while a library builds a namedtuple or dataclass (both exec strings), e.g. during a lazy botorch import,
+    hits this. A subclass is caught by every ``except KeyboardInterrupt`` but never sets the flag.
+    """
+
+
+def _raise_ctrl_c(signum: int, frame: object) -> None:
+    raise CtrlC
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # our handler only where Python's default one is installed (not over a user's or an embedding app's handler)
+    own_handler = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, _raise_ctrl_c) if own_handler else None
+    try:
+        return _main(args)
+    finally:
+        if own_handler:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return COMMANDS[args.command](args)
     except ActiveScienceError as err:
         print(f"error: {err}", file=sys.stderr)
+        if isinstance(err, StoreWriteFailedError):  # HDF5 crashes finalising a handle whose write failed: skip it
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_BAD_INPUT)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: finished evaluations are saved; continue with `active-science resume STUDY.h5`", file=sys.stderr)
-        _forget_unhandled_interrupt()
         return EXIT_INTERRUPTED
-
-
-def _forget_unhandled_interrupt() -> None:
-    """Make ``python -m active_science.cli`` exit with our code 130 after a handled Ctrl-C, not by killing itself.
-
-    CPython (3.11, 3.12) sets a process-wide "unhandled KeyboardInterrupt" flag whenever code run by a *string*
-    ``exec``/``eval`` ends in KeyboardInterrupt, even if a caller catches it later; under ``-m``, ``Py_RunMain`` then
-    re-raises SIGINT at exit (exit status -2) instead of using ``sys.exit``'s code. A Ctrl-C that lands while a library
-    builds a namedtuple or dataclass (both ``exec`` strings), e.g. during the first round's lazy botorch import, hits
-    this. The flag is cleared at the start of every string evaluation, so one empty ``exec`` clears it.
-    """
-    exec("pass", {})  # noqa: S102 - a constant string; see the docstring
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,6 +47,15 @@ class StoreError(ActiveScienceError, OSError):
     """A study file cannot be read or written, or does not hold what it should."""
 
 
+class StoreWriteFailedError(StoreError):
+    """HDF5 failed in the middle of writing a study file (disk full, quota, I/O error).
+
+    What was flushed before is safe on disk, but this process's HDF5 handle is broken: HDF5 crashes when it later
+    closes or garbage-collects it, so the process should end without closing it (the CLI exits at once with code 2)
+    and the study be resumed by a new process once space is freed.
+    """
+
+
 class StudyExistsError(StoreError):
     """Refusing to overwrite an existing study file (pass ``force=True`` / ``--force``, or resume it)."""
 

@@ -37,8 +37,9 @@ from typing import Any, Literal
 import h5py
 import numpy as np
 
+from active_science.disk_space import reserve_bytes, room_for
 from active_science.evaluation import Evaluation, Proposal
-from active_science.exceptions import InvalidInputError, StoreError, StudyExistsError
+from active_science.exceptions import InvalidInputError, StoreError, StoreWriteFailedError, StudyExistsError
 
 __all__ = ["Store", "FORMAT", "FORMAT_VERSION"]
 
@@ -133,6 +134,7 @@ class Store:
         self._f = f
         self.path = path
         self.writable = writable
+        self._write_failed = False  # set by a failed write (disk full): no later write may touch the file
 
     # ----------------------------------------------------------------------------------------------- opening
     @classmethod
@@ -184,9 +186,10 @@ class Store:
             f = h5py.File(path, "r+", libver="latest")
         except OSError as err:
             msg = str(err)
-            if "lock" in msg.lower():
+            if "unable to lock" in msg.lower() or "file locking" in msg.lower():
                 raise StoreError(f"study file {str(path)!r} is in use by another process; wait for it to finish") from err
-            if "already open" in msg or "consistency flags" in msg:
+            # left open by a crashed writer, or cut short by a full disk (a truncated file): copy what is valid
+            if "already open" in msg or "consistency flags" in msg or "truncated file" in msg:
                 cls._recover(path)
                 f = h5py.File(path, "r+", libver="latest")
             else:
@@ -244,8 +247,15 @@ class Store:
         return store
 
     def close(self) -> None:
-        if self._f.id.valid:
+        if not self._f.id.valid:
+            return
+        try:
             self._f.close()
+        except (OSError, RuntimeError) as err:
+            if not self._write_failed:
+                raise StoreError(f"cannot close study file {str(self.path)!r}: {_first_line(err)}") from err
+            # the write that failed already raised; the on-disk file holds everything flushed before it
+            logger.debug("study file %s closed after a failed write: %s", self.path, _first_line(err))
 
     def __enter__(self) -> Store:
         return self
@@ -277,14 +287,31 @@ class Store:
         if table not in self._f:
             raise StoreError(f"study file {str(self.path)!r} has no table {table!r}")
         ds = self._f[table]
-        rows = np.asarray(rows, dtype=ds.dtype).reshape(-1)
+        self._extend(ds, np.asarray(rows, dtype=ds.dtype).reshape(-1))
+
+    def _extend(self, ds: h5py.Dataset, values: np.ndarray) -> None:
+        """Append ``values`` to the resizable dataset ``ds`` and flush; a failed write poisons the handle."""
+        if self._write_failed:
+            raise StoreError(f"study file {str(self.path)!r} had a failed write; close it and `active-science resume` it")
+        room, needed = room_for(self.path), values.nbytes + reserve_bytes()
+        if room < needed:  # stop while the file can still be closed cleanly (HDF5 cannot survive a failed flush)
+            raise StoreError(
+                f"study file {str(self.path)!r}: only {room} bytes of disk space (or file-size limit) left, "
+                f"{needed} needed to write safely; the evaluations recorded so far are safe: free space, then "
+                "`active-science resume` it"
+            )
         n = ds.shape[0]
         try:
-            ds.resize((n + len(rows),))
-            ds[n:] = rows
+            ds.resize((n + len(values),))
+            ds[n:] = values
             self._f.flush()
-        except OSError as err:  # disk full, quota, I/O error: what was flushed before stays valid
-            raise StoreError(f"cannot write to study file {str(self.path)!r}: {err}") from err
+        except (OSError, RuntimeError) as err:  # disk full, quota, I/O error (h5py raises RuntimeError on flush)
+            # what was flushed before stays valid; stop writing: a half-flushed HDF5 handle must not be written again
+            self._write_failed = True
+            raise StoreWriteFailedError(
+                f"cannot write to study file {str(self.path)!r}: {_first_line(err)} (disk full or quota?); "
+                "the evaluations recorded before are safe: free space, then `active-science resume` it"
+            ) from err
 
     def _row(self, table: str, **values: Any) -> np.ndarray:
         dtype = self._f[table].dtype
@@ -340,13 +367,7 @@ class Store:
             offset += flat.size
         if chunks:
             flat_all = np.concatenate(chunks)
-            n = data.shape[0]
-            try:
-                data.resize((n + flat_all.size,))
-                data[n:] = flat_all
-                self._f.flush()
-            except OSError as err:
-                raise StoreError(f"cannot write to study file {str(self.path)!r}: {err}") from err
+            self._extend(data, flat_all)
             self._append("array_index", np.concatenate(rows))
 
     # ----------------------------------------------------------------------------------------------- reading
@@ -402,3 +423,11 @@ class Store:
             shape = tuple(int(s) for s in row["shape"][: int(row["ndim"])])
             out[row["name"].decode()] = flat.astype(np.dtype(row["dtype"].decode())).reshape(shape)
         return out
+
+
+def _first_line(err: BaseException) -> str:
+    """HDF5's error messages run over several lines; say the OS's reason if HDF5 quotes one, else the first line."""
+    text = str(err).strip()
+    if "error message = '" in text:  # e.g. "... errno = 28, error message = 'No space left on device', ..."
+        return text.split("error message = '", 1)[1].split("'", 1)[0]
+    return text.splitlines()[0] if text else type(err).__name__
