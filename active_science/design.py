@@ -29,7 +29,7 @@ import numpy as np
 from active_science.convergence import Never
 from active_science.design_eig import LIKELIHOOD_FREE, EIGObjective, EIGSettings, classifier_experiment_log_likelihood
 from active_science.design_result import DesignResult, EIGCurve
-from active_science.design_store import StageStore
+from active_science.design_store import KIND, SeedKind, StageStore, read_design_result, stage_seed
 from active_science.evaluation import Evaluation
 from active_science.exceptions import InvalidInputError, StoreError
 from active_science.execution import RetryPolicy, make_executor
@@ -49,8 +49,6 @@ __all__ = ["DesignStudy", "KIND"]
 
 logger = logging.getLogger(__name__)
 
-KIND = "design_study"
-_LOOP, _EXPERIMENT, _MOVE, _BELIEF, _PRIOR, _CLASSIFIER = range(6)
 
 
 class DesignStudy:
@@ -199,7 +197,7 @@ class DesignStudy:
         return self.strategy_spec
 
     def _seed(self, kind: int, stage: int) -> int:
-        return int(np.random.SeedSequence([self.seed, kind, stage]).generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        return stage_seed(self.seed, kind, stage)
 
     @property
     def needs_classifier(self) -> bool:
@@ -219,7 +217,7 @@ class DesignStudy:
         t0 = time.perf_counter()
         self._classifier = train_classifier(
             self.simulator, lambda n, rng: self.prior.sample(n, rng), self.design_space,
-            settings=self.classifier_settings, seed=self._seed(_CLASSIFIER, 0),
+            settings=self.classifier_settings, seed=self._seed(SeedKind.CLASSIFIER, 0),
         )  # fmt: skip
         logger.info("ratio classifier trained in %.1f s", time.perf_counter() - t0)
         if store is not None:
@@ -229,7 +227,7 @@ class DesignStudy:
 
     def initial_belief(self) -> ParticlePosterior:
         """The prior as ``num_particles`` equal-weight particles (the belief before the first experiment)."""
-        return ParticlePosterior.from_samples(self.prior.sample(self.num_particles, self._seed(_PRIOR, 0)), names=self.names)
+        return ParticlePosterior.from_samples(self.prior.sample(self.num_particles, self._seed(SeedKind.PRIOR, 0)), names=self.names)
 
     def log_likelihood(self, data: ExperimentData, thetas: np.ndarray) -> np.ndarray:
         """`(m,)` log likelihood of one experiment's data at `(m, d)` thetas (exact, or the classifier's)."""
@@ -239,7 +237,7 @@ class DesignStudy:
 
     def run_experiment(self, design: np.ndarray, stage: int) -> ExperimentData:
         """Run "the experiment" at ``design``: simulate at the hidden true theta, or call the user's function."""
-        seed = self._seed(_EXPERIMENT, stage)
+        seed = self._seed(SeedKind.EXPERIMENT, stage)
         if self.experiment is None:
             return simulate_experiments(self.simulator, self.cost, self.true_theta[None], design, seed=seed)[0]  # type: ignore[index]
         x = np.asarray(self.experiment(np.array(design, dtype=float), seed), dtype=float)
@@ -261,7 +259,7 @@ class DesignStudy:
                     out[ok] = lp[ok] + sum(self.log_likelihood(d, th[ok]) for d in experiments)
                 return out
 
-            new = new.resample_move(log_target, seed=self._seed(_MOVE, stage), steps=5)
+            new = new.resample_move(log_target, seed=self._seed(SeedKind.MOVE, stage), steps=5)
         return new
 
     def _curve(self, loop: ActiveLoop) -> EIGCurve:
@@ -286,6 +284,18 @@ class DesignStudy:
         errors = np.sqrt(yvar) if yvar is not None else np.full(len(y), np.nan)
         return EIGCurve(self.design_space.from_unit(grid_u), mean, np.sqrt(var), X, y, errors, chosen)
 
+    def _progress_postfix(self, loop: ActiveLoop, stage: int) -> dict[str, str]:
+        """What the progress bar shows after each round: the experiment, the current best design (maximiser of the
+        GP mean, the design that would be run now) and its EIG as GP mean +- sd."""
+        postfix = {"experiment": f"{stage + 1}/{self.num_experiments}"}
+        if loop.num_told == 0 or len(loop.training_data()[1]) == 0:
+            return postfix
+        curve = self._curve_unthreaded(loop)  # the runner already holds the torch thread limit
+        i = int(np.argmax(curve.mean))
+        postfix["best"] = ",".join(f"{v:.4g}" for v in curve.chosen)
+        postfix["eig"] = f"{curve.mean[i]:.3g}+-{curve.sd[i]:.2g}"
+        return postfix
+
     # ----------------------------------------------------------------------------------------------- running
     def _open_store(self) -> Store | None:
         if self.store_path is None:
@@ -296,16 +306,10 @@ class DesignStudy:
         return Store.create(self.store_path, kind=KIND, config=self.config, param_names=self.design_space.names, force=self.force)
 
     def _restore(self, store: Store | None, prior_particles: ParticlePosterior) -> tuple[list[ParticlePosterior], list[ExperimentData], list[EIGCurve]]:
-        beliefs, experiments, curves = [prior_particles], [], []
         if store is None or "posterior" not in store.array_keys():
-            return beliefs, experiments, curves
-        for k in store.array_rounds("posterior"):
-            exp = store.get_arrays("experiment", k)
-            experiments.append(ExperimentData(exp["design"], exp["x"].reshape(-1, int(getattr(self.simulator, "x_dim", 1)))))
-            post = store.get_arrays("posterior", k)
-            beliefs.append(ParticlePosterior(post["particles"], post["log_weights"], self.names))
-            curves.append(EIGCurve.from_arrays(store.get_arrays("eig_curve", k)))
-        return beliefs, experiments, curves
+            return [prior_particles], [], []
+        done = read_design_result(store)  # its prior particles are drawn as initial_belief() draws them
+        return [prior_particles, *done.posteriors[1:]], list(done.experiments), list(done.curves)
 
     def run(self, *, progress: bool = False) -> DesignResult:
         """Run (or continue) the sequential study until ``num_experiments`` experiments were run."""
@@ -355,13 +359,13 @@ class DesignStudy:
             # warm start: EIG under the new posterior is usually still high where the last experiment was run
             strategy.initial_points = np.array(previous[-1:], dtype=float)
         objective = EIGObjective(
-            self.simulator, self.cost, belief.sample(self.num_particles, self._seed(_BELIEF, k)), settings=self.eig,
+            self.simulator, self.cost, belief.sample(self.num_particles, self._seed(SeedKind.BELIEF, k)), settings=self.eig,
             classifier_arrays=None if classifier is None else classifier.to_arrays(), classifier_settings=self.classifier_settings,
             design_space=self.design_space, extra_estimators=self.monitor,
         )  # fmt: skip
         # no input warping: EIG curves are flat near zero over most of the range, and a learned warp then stretches an
         # empty edge of the range, where UCB keeps sampling, instead of the informative region (seen on Weinberg)
-        loop = ActiveLoop(self.design_space, strategy, seed=self._seed(_LOOP, k), surrogate=GPSurrogate(warp=False), budget=self.evaluations_per_experiment)
+        loop = ActiveLoop(self.design_space, strategy, seed=self._seed(SeedKind.LOOP, k), surrogate=GPSurrogate(warp=False), budget=self.evaluations_per_experiment)
         view = StageStore(store, k) if store is not None else None
         executor = make_executor(self.executor_spec, objective, retry=self.retry, **self.executor_options)
 
@@ -371,9 +375,7 @@ class DesignStudy:
         def summarise(lp: ActiveLoop, round_index: int) -> RoundSummary:
             model = lp.fitted_surrogate()
             arrays = {"surrogate": {n: np.asarray(v) for n, v in model.hyperparameters().items()}} if model is not None else {}
-            X, y, _ = lp.training_data()
-            best = X[int(np.argmax(y))].tolist() if len(y) else []
-            return RoundSummary(arrays=arrays, postfix={"experiment": k, "best": ",".join(f"{v:.4g}" for v in best)})
+            return RoundSummary(arrays=arrays, postfix=self._progress_postfix(lp, k))
 
         runner = LoopRunner(loop, executor, view, observe=observe, summarise=summarise, stopping=Never(), batch_size=self.batch_size)
         try:

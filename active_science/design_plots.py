@@ -3,14 +3,17 @@ designs chosen over time (first design variable on the x axis; first parameter f
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
 from active_science.design_result import DesignResult
+from active_science.design_store import read_design_result
 from active_science.plots import OKABE_ITO, _plt
+from active_science.store import Store
 
-__all__ = ["eig_curve_figure", "posterior_figure", "designs_figure", "design_summary_figure"]
+__all__ = ["eig_curve_figure", "posterior_figure", "designs_figure", "design_summary_figure", "design_study_figures"]
 
 _COLOURS = list(OKABE_ITO.values())[1:]
 
@@ -99,3 +102,35 @@ def design_summary_figure(result: DesignResult) -> Any:
     designs_figure(result, ax=axes[2])
     fig.tight_layout()
     return fig
+
+
+def design_study_figures(store: Store | str | os.PathLike[str]) -> list[tuple[str, Any]]:
+    """The three figures of a design study file, as ``(caption, matplotlib Figure)`` pairs (for reports).
+
+    Works on a finished study and on one still running (the experiments run so far); a study before its first
+    experiment gives no figures. The caller owns (and should close) the figures.
+
+    Args:
+        store: an open ``Store`` of a design study or the path of its study file.
+
+    Example:
+        >>> import os, tempfile
+        >>> from active_science.design import DesignStudy
+        >>> from active_science.design_eig import EIGSettings
+        >>> from active_science.experiment import FixedEvents
+        >>> path = os.path.join(tempfile.mkdtemp(), "d.h5")
+        >>> _ = DesignStudy("weinberg", prior={"sin2w": [0.21, 0.25]}, cost=FixedEvents(200),
+        ...                 eig=EIGSettings("nested", num_outer=20, num_inner=50), evaluations_per_experiment=3,
+        ...                 num_experiments=1, true_theta=[0.2312], num_particles=500, store=path,
+        ...                 strategy_options={"num_restarts": 1, "raw_samples": 32, "mc_samples": 32}).run()
+        >>> [caption.split(":")[0] for caption, _ in design_study_figures(path)]
+        ['EIG over designs', 'Posterior', 'Chosen designs']
+    """
+    result = read_design_result(store)
+    if not result.curves:
+        return []
+    return [
+        ("EIG over designs: GP mean +- 2 sd and the evaluated estimates, per experiment (dotted: the design run)", eig_curve_figure(result)),
+        ("Posterior: the prior and the posterior after each experiment", posterior_figure(result)),
+        ("Chosen designs: the design of each experiment and the posterior sd after it", designs_figure(result)),
+    ]
