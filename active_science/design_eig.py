@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from active_science.design_calibration import ScoreCalibration, fit_score_calibration
 from active_science.evaluation import Observation
 from active_science.exceptions import InvalidInputError
 from active_science.experiment import CostModel, ExperimentData, event_log_likelihoods, rate_log_likelihood, simulate_experiments
@@ -49,28 +50,33 @@ class EIGSettings:
         num_outer: simulated experiments (outer samples).
         num_inner: inner (normalising / contrastive) parameter draws per experiment.
         num_marginal: independent parameter draws per experiment for the NWJ bound.
+        num_calibration: experiments simulated (independently) to calibrate the likelihood-free critic to a
+            zero-mean score (``active_science.design_calibration``); 0 switches the calibration off.
     """
 
     estimator: Estimator = "lfire"
     num_outer: int = 200
     num_inner: int = 500
     num_marginal: int = 64
+    num_calibration: int = 200
 
     def __post_init__(self) -> None:
         if self.estimator not in ESTIMATORS:
             raise InvalidInputError(f"estimator={self.estimator!r} is unknown; valid estimators: {', '.join(ESTIMATORS)}")
-        for name, low in (("num_outer", 2), ("num_inner", 1), ("num_marginal", 1)):
+        for name, low in (("num_outer", 2), ("num_inner", 1), ("num_marginal", 1), ("num_calibration", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise InvalidInputError(f"EIGSettings.{name}={v!r} must be an integer >= {low}")
 
 
 def classifier_experiment_log_likelihood(
-    classifier: Any, simulator: Any, cost: CostModel, data: Sequence[ExperimentData], thetas: np.ndarray
-) -> np.ndarray:
+    classifier: Any, simulator: Any, cost: CostModel, data: Sequence[ExperimentData], thetas: np.ndarray,
+    *, calibration: ScoreCalibration | None = None,
+) -> np.ndarray:  # fmt: skip
     """`(e, m)` likelihood-free ``log p_hat(data_e | theta_j)`` up to theta-independent terms, for experiments at one design.
 
-    The sum of per-event classifier log ratios plus the exact Poisson rate term (fixed luminosity).
+    The sum of per-event classifier log ratios (minus ``n_e B(theta_j)`` with a ``calibration``) plus the exact
+    Poisson rate term (fixed luminosity).
     """
     if not data:
         return np.zeros((0, len(np.atleast_2d(thetas))))
@@ -78,6 +84,8 @@ def classifier_experiment_log_likelihood(
     if any(not np.array_equal(d.design, design) for d in data):
         raise InvalidInputError("classifier_experiment_log_likelihood takes experiments at one design; call it per design")
     out = classifier.experiments_log_ratio([d.x for d in data], thetas, design)
+    if calibration is not None:
+        out = out - np.array([d.count for d in data], dtype=float)[:, None] * calibration.potential(thetas)[None, :]
     return out + np.stack([rate_log_likelihood(simulator, cost, d.count, thetas, design) for d in data])
 
 
@@ -126,6 +134,8 @@ def estimate_eig(
     pick = rng.integers(0, len(belief), size=n + m + k)
     outer, inner, marginal = belief[pick[:n]], belief[pick[n : n + m]], belief[pick[n + m :]]
     data = simulate_experiments(simulator, cost, outer, design, seed=int(rng.integers(2**62)))
+    # drawn after the experiments, so switching the calibration on or off leaves the experiments unchanged
+    cal_thetas, cal_seed = belief[rng.integers(0, len(belief), size=settings.num_calibration)], int(rng.integers(2**62))
     out: dict[str, EIGResult] = {}
     if "nested" in estimators:
         joint = np.empty(n)
@@ -138,7 +148,8 @@ def estimate_eig(
         out["nested"] = nested_mc_eig(joint, inner_ll)
     if lf:
         thetas = np.concatenate([outer, inner, marginal])
-        crit = classifier_experiment_log_likelihood(classifier, simulator, cost, data, thetas)
+        cal = fit_score_calibration(classifier, simulator, cost, design, cal_thetas, seed=cal_seed) if settings.num_calibration else None
+        crit = classifier_experiment_log_likelihood(classifier, simulator, cost, data, thetas, calibration=cal)
         joint_c = crit[np.arange(n), np.arange(n)]
         inner_c, marg_c = crit[:, n : n + m], crit[:, n + m :]
         log_norm = log_mean_exp(inner_c, axis=1)
