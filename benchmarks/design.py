@@ -5,7 +5,10 @@ experiment), prior sin2w ~ U(0.21, 0.25), design sqrt(s) in [20, 130] GeV:
 
 1. ``eig`` part. One ratio classifier, amortised over designs, is trained once (it is per event, so both cost models
    share it). On a design grid, nested MC (exact likelihood, the truth) and the likelihood-free estimators
-   (lfire / infonce / nwj) are computed on the same simulated experiments. Metrics:
+   (lfire / infonce / nwj, each with the zero-mean-score calibration of ``active_science.design_calibration``, the
+   default) are computed on the same simulated experiments; ``lfire_uncalibrated`` rows give the same estimator
+   without the calibration (what the calibration fixes; the estimator the study uses is ``lfire``, fixed a priori).
+   Metrics:
    ``eig_max_rel_error`` = max over the grid of ``|EIG_lf - EIG_nested|`` / max over the grid of ``EIG_nested``
    (relative to the EIG scale of the design range; a pointwise ratio is meaningless where EIG ~ 0), and
    ``eig_pointwise_rel_error`` = max of ``|EIG_lf - EIG_nested| / EIG_nested`` over designs with EIG_nested at least
@@ -24,6 +27,7 @@ Run: ``python -m benchmarks.design [--quick] [--out F.json] [--parts eig sequent
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -45,6 +49,7 @@ PRIOR = UniformPrior({"sin2w": (0.21, 0.25)})
 TRUE_THETA = [0.2312]
 TASKS = {"fixed_events": FixedEvents(1000), "fixed_lumi": FixedLuminosity(200.0)}
 LF = ("lfire", "infonce", "nwj")
+UNCAL = "lfire_uncalibrated"
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ def truth_argmax(sim: Weinberg, cost: Any, belief: np.ndarray, b: Budget) -> tup
     return float(fine[int(np.argmax(values))]), float(values.max())
 
 
-def eig_part(tasks: list[str], b: Budget, seed: int, cache: str | None = None) -> list[dict[str, Any]]:
+def eig_part(tasks: list[str], b: Budget, seed: int, cache: str | None = None, executor: str = "serial") -> list[dict[str, Any]]:
     sim = Weinberg()
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
@@ -101,10 +106,13 @@ def eig_part(tasks: list[str], b: Budget, seed: int, cache: str | None = None) -
     grid = np.linspace(20.0, 130.0, b.grid)
     for task in tasks:
         cost = TASKS[task]
-        table = {e: [] for e in ("nested", *LF)}
+        table = {e: [] for e in ("nested", *LF, UNCAL)}
         for i, d in enumerate(grid):
-            r = estimate_eig(sim, cost, np.array([d]), belief, seed=1000 + i, estimators=("nested", *LF),
-                             settings=EIGSettings("lfire", num_outer=b.eig_outer, num_inner=b.eig_inner), classifier=clf)  # fmt: skip
+            s = EIGSettings("lfire", num_outer=b.eig_outer, num_inner=b.eig_inner)
+            r = estimate_eig(sim, cost, np.array([d]), belief, seed=1000 + i, estimators=("nested", *LF), settings=s, classifier=clf)
+            # the same simulated experiments without the zero-mean-score calibration (before/after; not a candidate)
+            r[UNCAL] = estimate_eig(sim, cost, np.array([d]), belief, seed=1000 + i, estimators=("lfire",),
+                                    settings=dataclasses.replace(s, num_calibration=0), classifier=clf)["lfire"]  # fmt: skip
             for e in table:
                 table[e].append(r[e].value)
         truth = np.array(table["nested"])
@@ -113,7 +121,7 @@ def eig_part(tasks: list[str], b: Budget, seed: int, cache: str | None = None) -
         for i, d in enumerate(grid):
             print(f"{d:7.1f}  " + "  ".join(f"{table[e][i]:8.4f}" for e in table))
         big = truth >= 0.2 * truth.max()
-        for e in LF:
+        for e in (*LF, UNCAL):
             err = np.abs(np.array(table[e]) - truth)
             rows.append(_row(task, e, seed, b.num_train, "eig_max_rel_error", err.max() / truth.max(), grid_points=len(grid)))
             rows.append(_row(task, e, seed, b.num_train, "eig_pointwise_rel_error", (err[big] / truth[big]).max(), grid_points=int(big.sum())))
@@ -121,7 +129,8 @@ def eig_part(tasks: list[str], b: Budget, seed: int, cache: str | None = None) -
         best, best_value = truth_argmax(sim, cost, belief, b)
         study = DesignStudy(sim, prior=PRIOR, cost=cost, eig=EIGSettings("lfire", num_outer=b.eig_outer, num_inner=b.eig_inner),
                             classifier=settings, pretrained=clf, strategy="ucb", batch_size=4,
-                            evaluations_per_experiment=b.loop_evaluations, num_experiments=1, true_theta=TRUE_THETA, seed=seed)  # fmt: skip
+                            evaluations_per_experiment=b.loop_evaluations, num_experiments=1, true_theta=TRUE_THETA, seed=seed,
+                            executor=executor)  # fmt: skip
         result = study.run()
         chosen = float(result.designs[0, 0])
         n_sim = b.num_train + b.loop_evaluations * b.eig_outer * int(np.mean([1000, 400]))
@@ -132,7 +141,7 @@ def eig_part(tasks: list[str], b: Budget, seed: int, cache: str | None = None) -
     return rows
 
 
-def sequential_part(tasks: list[str], b: Budget, num_experiments: int = 5) -> list[dict[str, Any]]:
+def sequential_part(tasks: list[str], b: Budget, num_experiments: int = 5, executor: str = "serial") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for task in tasks:
         cost = TASKS[task]
@@ -142,7 +151,7 @@ def sequential_part(tasks: list[str], b: Budget, num_experiments: int = 5) -> li
             study = DesignStudy("weinberg", prior=PRIOR, cost=cost, eig=EIGSettings("nested", num_outer=100, num_inner=200),
                                 strategy="ucb", strategy_options={"num_initial": 6, "num_restarts": 2, "raw_samples": 64, "mc_samples": 64}, batch_size=4,
                                 evaluations_per_experiment=b.seq_evaluations, num_experiments=num_experiments,
-                                true_theta=TRUE_THETA, seed=seed, num_particles=2000)  # fmt: skip
+                                true_theta=TRUE_THETA, seed=seed, num_particles=2000, executor=executor)  # fmt: skip
             res = study.run()
             t_gp = time.perf_counter() - t0
             # random designs, the same experiment seeds (stage k uses the study's k-th experiment seed)
@@ -178,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", type=int, default=None, help="seeds of the sequential comparison (default 10; 3 with --quick)")
     ap.add_argument("--classifier-cache", default=None, help="load the trained classifier from this .npz, or train and save it there")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
+    ap.add_argument("--executor", default="serial", choices=["serial", "ray"], help="where the GP loops run their EIG evaluations (same designs either way)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(args.threads)
@@ -187,9 +197,9 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     if "eig" in args.parts:
-        rows += eig_part(args.tasks, b, seed=0, cache=args.classifier_cache)
+        rows += eig_part(args.tasks, b, seed=0, cache=args.classifier_cache, executor=args.executor)
     if "sequential" in args.parts:
-        rows += sequential_part(args.tasks, b)
+        rows += sequential_part(args.tasks, b, executor=args.executor)
     print(f"\n{'task':24s} {'method':8s} {'metric':26s} {'value':>10s}")
     for r in rows:
         if r["seed"] == -1 or r["metric"] != "posterior_sd":
