@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from active_science.convergence import Never
+from active_science.design_calibration import ScoreCalibration, fit_score_calibration
 from active_science.design_eig import LIKELIHOOD_FREE, EIGObjective, EIGSettings, classifier_experiment_log_likelihood
 from active_science.design_result import DesignResult, EIGCurve
 from active_science.design_store import KIND, SeedKind, StageStore, read_design_result, stage_seed
@@ -70,7 +71,8 @@ class DesignStudy:
         num_experiments: experiments run one after the other.
         true_theta: `(d,)` hidden parameter at which simulated experiments are run.
         experiment: ``f(design (k,), seed) -> events (n, x_dim)`` returning real data, instead of ``true_theta``.
-        posterior_update: ``"exact"`` (simulator likelihood) or ``"ratio"`` (the trained classifier).
+        posterior_update: ``"exact"`` (simulator likelihood) or ``"ratio"`` (the trained classifier, its critic
+            calibrated to a zero-mean score with ``eig.num_calibration`` simulated experiments per experiment run).
         num_particles: particles of the posterior.
         monitor: further EIG estimators reported with every evaluation (e.g. ``("nested",)``).
         executor, address, num_cpus, retry: where EIG evaluations run.
@@ -169,6 +171,7 @@ class DesignStudy:
         self._resume_from_store = False
         self._classifier: TrainedClassifier | None = pretrained
         self._store_pretrained = pretrained is not None
+        self._calibrations: dict[int, ScoreCalibration | None] = {}
 
     # ----------------------------------------------------------------------------------------------- config
     def _config(self, simulator: Any) -> dict[str, Any]:
@@ -229,11 +232,25 @@ class DesignStudy:
         """The prior as ``num_particles`` equal-weight particles (the belief before the first experiment)."""
         return ParticlePosterior.from_samples(self.prior.sample(self.num_particles, self._seed(SeedKind.PRIOR, 0)), names=self.names)
 
-    def log_likelihood(self, data: ExperimentData, thetas: np.ndarray) -> np.ndarray:
-        """`(m,)` log likelihood of one experiment's data at `(m, d)` thetas (exact, or the classifier's)."""
+    def log_likelihood(self, data: ExperimentData, thetas: np.ndarray, *, stage: int | None = None) -> np.ndarray:
+        """`(m,)` log likelihood of one experiment's data at `(m, d)` thetas (exact, or the classifier's).
+
+        With the ratio update, the classifier's critic of experiment ``stage`` is calibrated to a zero-mean score
+        (``active_science.design_calibration``) by the calibration fitted when that experiment was run.
+        """
         if self.posterior_update == "exact":
             return experiment_log_likelihood(self.simulator, self.cost, data, thetas)
-        return classifier_experiment_log_likelihood(self._classifier, self.simulator, self.cost, [data], thetas)[0]
+        cal = self._calibrations.get(stage) if stage is not None else None
+        return classifier_experiment_log_likelihood(self._classifier, self.simulator, self.cost, [data], thetas, calibration=cal)[0]
+
+    def _calibrate(self, stage: int, data: ExperimentData, belief: ParticlePosterior) -> None:
+        """Fit (once) the calibration of the classifier's critic at experiment ``stage``'s design, with calibration
+        experiments at parameters from the belief before that experiment (deterministic: resume refits the same)."""
+        if self.posterior_update != "ratio" or stage in self._calibrations or not self.eig.num_calibration:
+            return
+        seed = self._seed(SeedKind.CALIBRATION, stage)
+        thetas = belief.sample(self.eig.num_calibration, seed)
+        self._calibrations[stage] = fit_score_calibration(self.classifier(), self.simulator, self.cost, data.design, thetas, seed=seed)
 
     def run_experiment(self, design: np.ndarray, stage: int) -> ExperimentData:
         """Run "the experiment" at ``design``: simulate at the hidden true theta, or call the user's function."""
@@ -248,7 +265,8 @@ class DesignStudy:
 
     def update(self, belief: ParticlePosterior, experiments: Sequence[ExperimentData], stage: int) -> ParticlePosterior:
         """Posterior after the last of ``experiments``: re-weight; resample and MCMC-move when the ESS halves."""
-        new = belief.reweight(self.log_likelihood(experiments[-1], belief.particles))
+        self._calibrate(stage, experiments[-1], belief)
+        new = belief.reweight(self.log_likelihood(experiments[-1], belief.particles, stage=stage))
         if new.ess < 0.5 * new.size:
 
             def log_target(th: np.ndarray) -> np.ndarray:
@@ -256,7 +274,7 @@ class DesignStudy:
                 ok = np.isfinite(lp)
                 out = np.full(len(th), -math.inf)
                 if np.any(ok):
-                    out[ok] = lp[ok] + sum(self.log_likelihood(d, th[ok]) for d in experiments)
+                    out[ok] = lp[ok] + sum(self.log_likelihood(d, th[ok], stage=j) for j, d in enumerate(experiments))
                 return out
 
             new = new.resample_move(log_target, seed=self._seed(SeedKind.MOVE, stage), steps=5)
@@ -321,6 +339,8 @@ class DesignStudy:
                 self.classifier(store)
             prior_particles = self.initial_belief()
             beliefs, experiments, curves = self._restore(store, prior_particles)
+            for j, done in enumerate(experiments):  # the ratio update's calibrations of the restored experiments
+                self._calibrate(j, done, beliefs[j])
             if store is not None and experiments:
                 store.log_event("resumed", f"{len(experiments)} experiments restored")
             n_done = sum(len(StageStore(store, k).evaluations()) for k in range(self.num_experiments)) if store is not None else 0
@@ -354,13 +374,14 @@ class DesignStudy:
 
     def _design_stage(self, k: int, belief: ParticlePosterior, store: Store | None, bar: Any, previous: Sequence[np.ndarray] = ()) -> EIGCurve:
         classifier = self._classifier
+        lf_eig = any(e in LIKELIHOOD_FREE for e in (self.eig.estimator, *self.monitor))  # ship the weights only if used
         strategy = self._make_strategy()
         if previous and hasattr(strategy, "initial_points") and strategy.initial_points is None:
             # warm start: EIG under the new posterior is usually still high where the last experiment was run
             strategy.initial_points = np.array(previous[-1:], dtype=float)
         objective = EIGObjective(
             self.simulator, self.cost, belief.sample(self.num_particles, self._seed(SeedKind.BELIEF, k)), settings=self.eig,
-            classifier_arrays=None if classifier is None else classifier.to_arrays(), classifier_settings=self.classifier_settings,
+            classifier_arrays=classifier.to_arrays() if classifier is not None and lf_eig else None, classifier_settings=self.classifier_settings,
             design_space=self.design_space, extra_estimators=self.monitor,
         )  # fmt: skip
         # no input warping: EIG curves are flat near zero over most of the range, and a learned warp then stretches an

@@ -37,7 +37,7 @@ ROUND_STRIDE = 100_000
 class SeedKind:
     """What a derived seed is for (the second entry of the study's ``SeedSequence`` key)."""
 
-    LOOP, EXPERIMENT, MOVE, BELIEF, PRIOR, CLASSIFIER = range(6)
+    LOOP, EXPERIMENT, MOVE, BELIEF, PRIOR, CLASSIFIER, CALIBRATION = range(7)
 
 
 def stage_seed(seed: int, kind: int, stage: int) -> int:

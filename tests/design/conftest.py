@@ -63,8 +63,24 @@ class ExactCritic:
         return np.stack([np.sum(-0.5 * ((np.asarray(x)[:, :1] - phi * th[None, :]) / self.sim.sigma) ** 2, axis=0) for x in xs])
 
 
+class TiltedCritic:
+    """The exact critic plus a per-event tilt ``0.3 theta + 0.1 theta^2`` (x-independent: what training cannot see)."""
+
+    def __init__(self, exact: ExactCritic) -> None:
+        self.exact = exact
+
+    def experiments_log_ratio(self, xs, thetas, design):
+        th = np.atleast_2d(thetas)[:, 0]
+        counts = np.array([len(x) for x in xs], dtype=float)
+        return self.exact.experiments_log_ratio(xs, thetas, design) + counts[:, None] * (0.3 * th + 0.1 * th**2)[None, :]
+
+    def to_arrays(self):  # a DesignStudy ships its classifier's arrays to the EIG workers (unused by nested MC)
+        return {}
+
+
 @pytest.fixture
 def toy():
     """The linear-Gaussian toy and its closed forms."""
     sim = LinearGaussian()
-    return SimpleNamespace(sim=sim, exact_eig=exact_eig, critic=ExactCritic(sim))
+    critic = ExactCritic(sim)
+    return SimpleNamespace(sim=sim, exact_eig=exact_eig, critic=critic, tilted=TiltedCritic(critic))

@@ -34,6 +34,30 @@ def test_linear_gaussian_study_picks_the_most_informative_design_and_updates_exa
     assert abs(curve.mean[i] - toy.exact_eig(n, float(curve.chosen[0]), 1.0)) < 3 * curve.sd[i] + 0.1
 
 
+def test_ratio_update_calibrates_a_tilted_critic_to_the_exact_posterior(toy):
+    """Conjugacy: after n events at phi the exact posterior of theta ~ N(0, 1) has precision 1 + n phi^2 and mean
+    phi sum(x) / (1 + n phi^2). The critic's per-event tilt 0.3 theta + 0.1 theta^2 (3 theta + theta^2 over 10 events)
+    moves the uncalibrated posterior by ~1 sd; the calibrated one must match the exact posterior."""
+
+    def study(num_calibration):
+        return DesignStudy(toy.sim, prior=GaussianPrior({"theta": (0.0, 1.0)}), cost=FixedEvents(10), pretrained=toy.tilted,
+                           eig=EIGSettings("nested", num_outer=50, num_inner=50, num_calibration=num_calibration),
+                           evaluations_per_experiment=2, num_experiments=1, true_theta=[0.7], seed=1, num_particles=4000,
+                           posterior_update="ratio", strategy_options=CHEAP)  # fmt: skip
+
+    results = {n: study(n).run() for n in (0, 400)}
+    data = results[400].experiments[0]
+    phi = float(data.design[0])
+    precision = 1.0 + data.count * phi**2
+    mean, sd = phi * data.x.sum() / precision, 1.0 / np.sqrt(precision)
+    # calibration: the fitted tilt is ~1/sqrt(400) = 0.05 likelihood widths off; 4000 re-weighted particles add a few
+    # % of an sd: 0.25 sd and 10 % in sd are ~3x those errors
+    assert abs(results[400].posterior_mean[-1, 0] - mean) < 0.25 * sd, (results[400].posterior_mean, mean, sd)
+    assert results[400].posterior_sd[-1, 0] == pytest.approx(sd, rel=0.1)
+    # without the calibration the same experiment gives a posterior off by more than half an sd (the test can fail)
+    assert abs(results[0].posterior_mean[-1, 0] - mean) > 0.5 * sd, (results[0].posterior_mean, mean, sd)
+
+
 def _weinberg_study(path, **kw):
     return DesignStudy("weinberg", prior=UniformPrior({"sin2w": (0.21, 0.25)}), cost=FixedLuminosity(200.0),
                        eig=EIGSettings("nested", num_outer=30, num_inner=100), batch_size=3, evaluations_per_experiment=6,

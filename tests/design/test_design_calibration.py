@@ -8,18 +8,6 @@ from active_science.design_eig import EIGSettings, estimate_eig
 from active_science.experiment import FixedEvents, simulate_experiments
 
 
-class TiltedCritic:
-    """The exact critic plus a per-event tilt ``0.3 theta + 0.1 theta^2`` (x-independent: what training cannot see)."""
-
-    def __init__(self, exact):
-        self.exact = exact
-
-    def experiments_log_ratio(self, xs, thetas, design):
-        th = np.atleast_2d(thetas)[:, 0]
-        counts = np.array([len(x) for x in xs], dtype=float)
-        return self.exact.experiments_log_ratio(xs, thetas, design) + counts[:, None] * (0.3 * th + 0.1 * th**2)[None, :]
-
-
 def test_experiment_scores_match_the_closed_form(toy):
     # score of n events x_i ~ N(phi theta, 1) at theta: phi * sum_i (x_i - phi theta); central differences of a
     # quadratic are exact up to rounding
@@ -32,7 +20,7 @@ def test_experiment_scores_match_the_closed_form(toy):
 
 def test_calibration_recovers_the_tilt(toy):
     th = np.random.default_rng(0).normal(0.0, 1.0, (400, 1))
-    cal = fit_score_calibration(TiltedCritic(toy.critic), toy.sim, FixedEvents(10), np.array([0.3]), th, seed=1)
+    cal = fit_score_calibration(toy.tilted, toy.sim, FixedEvents(10), np.array([0.3]), th, seed=1)
     # the tilt's score 0.3 + 0.2 theta in u = (theta - c) / s units: slope 0.2 s^2 and value 0.3 + 0.2 c at the centre.
     # Each experiment's mean per-event score has sd 0.3 / sqrt(10) = 0.095: over 400 experiments the intercept has a
     # standard error ~0.005 and the slope ~0.005; 0.02 is 4 standard errors
@@ -44,7 +32,7 @@ def test_calibration_recovers_the_tilt(toy):
 def test_calibrated_lfire_recovers_the_closed_form_eig_of_a_tilted_critic(toy):
     belief = np.random.default_rng(0).normal(0.0, 1.0, (20000, 1))
     exact = toy.exact_eig(10, 0.3, 1.0)  # 0.32 nats
-    tilted = TiltedCritic(toy.critic)
+    tilted = toy.tilted
     on = estimate_eig(toy.sim, FixedEvents(10), np.array([0.3]), belief, seed=2, estimators=("lfire",),
                       settings=EIGSettings("lfire", num_outer=1500, num_inner=1000, num_calibration=400), classifier=tilted)["lfire"]  # fmt: skip
     off = estimate_eig(toy.sim, FixedEvents(10), np.array([0.3]), belief, seed=2, estimators=("lfire",),
