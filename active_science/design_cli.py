@@ -54,6 +54,7 @@ class DesignSection:
     num_outer: int = 200
     num_inner: int = 500
     num_marginal: int = 64
+    num_calibration: int = 200
     monitor: list[str] = field(default_factory=list)
     strategy: str = "ucb"
     strategy_options: Mapping[str, Any] = field(default_factory=dict)
@@ -71,7 +72,7 @@ class DesignSection:
         _str("design", "estimator", self.estimator, ESTIMATORS)
         _str("design", "strategy", self.strategy)
         _str("design", "posterior_update", self.posterior_update, ("exact", "ratio"))
-        for key, low in (("num_outer", 2), ("num_inner", 1), ("num_marginal", 1), ("batch_size", 1),
+        for key, low in (("num_outer", 2), ("num_inner", 1), ("num_marginal", 1), ("num_calibration", 0), ("batch_size", 1),
                          ("evaluations_per_experiment", 2), ("num_experiments", 1), ("num_particles", 10)):  # fmt: skip
             _int("design", key, getattr(self, key), low)
         if not isinstance(self.monitor, list) or any(m not in ESTIMATORS for m in self.monitor):
@@ -151,7 +152,7 @@ def build_study(cfg: DesignStudyConfig, *, force: bool) -> Any:
         return DesignStudy(
             cfg.objective.simulator, simulator_options=cfg.objective.options or None, prior=prior, cost=cfg.cost,
             design_space=ParameterSpace(dict(d.dims)) if d.dims else None,
-            eig=EIGSettings(d.estimator, num_outer=d.num_outer, num_inner=d.num_inner, num_marginal=d.num_marginal),  # type: ignore[arg-type]
+            eig=EIGSettings(d.estimator, num_outer=d.num_outer, num_inner=d.num_inner, num_marginal=d.num_marginal, num_calibration=d.num_calibration),  # type: ignore[arg-type]
             classifier=classifier, strategy=d.strategy, strategy_options=d.strategy_options or None, batch_size=d.batch_size,
             evaluations_per_experiment=d.evaluations_per_experiment, num_experiments=d.num_experiments, true_theta=d.true_theta,
             posterior_update=d.posterior_update, num_particles=d.num_particles, monitor=tuple(d.monitor),  # type: ignore[arg-type]

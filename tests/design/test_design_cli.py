@@ -52,6 +52,7 @@ def test_run_and_resume_a_design_config(tmp_path, capsys):
         (('estimator = "nested"', 'estimator = "mine"'), "design.estimator"),
         (("[cost]\n", "[costs]\n"), "missing section \\[cost\\]"),
         (("num_outer = 20", "num_outers = 20"), "unknown key design.num_outers"),
+        (("num_outer = 20", "num_outer = 20\nnum_calibration = -1"), "design.num_calibration"),
     ],
 )
 def test_config_errors_name_the_bad_key(tmp_path, edit, message):
