@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
@@ -336,6 +337,11 @@ class DesignStudy:
         bar = None
         try:
             if self.needs_classifier:
+                if progress and self._classifier is None and (store is None or "classifier" not in store.array_keys()):
+                    from tqdm import tqdm
+
+                    c = self.classifier_settings
+                    tqdm.write(f"training the ratio classifier ({c.num_train} events x {c.epochs} epochs) ...", file=sys.stderr)
                 self.classifier(store)
             prior_particles = self.initial_belief()
             beliefs, experiments, curves = self._restore(store, prior_particles)

@@ -4,10 +4,13 @@ import numpy as np
 import pytest
 
 from active_science.design import DesignStudy
+from active_science.design_plots import design_study_figures
+from active_science.design_store import read_design_result
 from active_science.design_eig import EIGSettings
-from active_science.exceptions import InvalidInputError
+from active_science.exceptions import InvalidInputError, StoreError
 from active_science.experiment import FixedEvents, FixedLuminosity
 from active_science.priors import GaussianPrior, UniformPrior
+from active_science.store import Store
 
 #: a cheaper acquisition optimiser for a 1D design space (tests only)
 CHEAP = {"num_restarts": 2, "raw_samples": 64, "mc_samples": 64}
@@ -64,6 +67,11 @@ def _weinberg_study(path, **kw):
                        num_experiments=2, true_theta=[0.2312], seed=3, store=path, num_particles=500, strategy_options=CHEAP, **kw)  # fmt: skip
 
 
+def _other_kind_file(path):
+    Store.create(path, kind="exclusion_scan", config={}, param_names=["x"]).close()
+    return path
+
+
 def test_interrupted_study_resumes_to_the_uninterrupted_result(tmp_path):
     full = _weinberg_study(tmp_path / "full.h5").run()
     study = _weinberg_study(tmp_path / "cut.h5")
@@ -81,6 +89,20 @@ def test_interrupted_study_resumes_to_the_uninterrupted_result(tmp_path):
     np.testing.assert_array_equal(resumed.designs, full.designs)
     np.testing.assert_array_equal(resumed.posterior_sd, full.posterior_sd)
     assert resumed.n_evaluations == full.n_evaluations == 12
+    # the study file alone gives back the result (what reports read), from a path or from an open Store
+    with Store.open(tmp_path / "cut.h5") as st:
+        back = read_design_result(st)
+        figures = design_study_figures(st)
+    np.testing.assert_array_equal(back.designs, full.designs)
+    np.testing.assert_array_equal(back.posterior_sd, full.posterior_sd)
+    assert [len(c.values) for c in back.curves] == [6, 6]
+    assert len(figures) == 3 and all(hasattr(f, "savefig") for _, f in figures)
+    import matplotlib.pyplot as plt
+
+    for _, f in figures:
+        plt.close(f)
+    with pytest.raises(StoreError, match="not a design study"):
+        read_design_result(_other_kind_file(tmp_path / "other.h5"))
 
 
 def test_bad_study_input_is_rejected(toy):
