@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["OKABE_ITO", "contour_figure", "uncertain_fraction_figure", "targets_contour_figure"]
+__all__ = [
+    "OKABE_ITO",
+    "AcquisitionSurface",
+    "acquisition_surface",
+    "contour_figure",
+    "uncertain_fraction_figure",
+    "targets_contour_figure",
+]
 
 #: Okabe & Ito (2008) colour-blind-safe palette
 OKABE_ITO = {
@@ -32,6 +40,87 @@ def _plt() -> Any:
     return plt
 
 
+@dataclass(frozen=True)
+class AcquisitionSurface:
+    """A strategy's acquisition value over a 2D space, on a regular grid (NaN outside the space's constraint).
+
+    Attributes:
+        x, y: `(r, r)` grid coordinates in the space's units (``x`` varies along columns).
+        values: `(r, r)` acquisition values (larger = more worth simulating next).
+        name: what was computed (the acquisition's class, and the strategy it stands in for if different).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    values: np.ndarray
+    name: str
+
+
+def _acquisition(strategy: Any, model: Any) -> tuple[Any, str]:
+    """The level-set acquisition a strategy optimises (threshold 0 = the contour on the modelled scale); label
+    entropy stands in for strategies without one (space-filling baselines, pool and information-gain strategies)."""
+    from active_science.registry import get_strategy
+
+    name = strategy if isinstance(strategy, str) else getattr(strategy, "name", type(strategy).__name__)
+    if isinstance(strategy, str):
+        strategy = get_strategy(strategy)
+    acq_cls = getattr(strategy, "acquisition", None)
+    if isinstance(acq_cls, type):
+        # tMSE's noise term defaults to 0 here: the surface shows where the GP is uncertain, not the noise expected
+        # of the next evaluation (the loop passes the evaluations' median noise)
+        return acq_cls(model, threshold=0.0, **getattr(strategy, "acquisition_options", {})), acq_cls.__name__
+    from active_science.acquisition.entropy import LabelEntropy
+
+    return LabelEntropy(model, threshold=0.0), f"LabelEntropy (stand-in for {name})"
+
+
+def acquisition_surface(result: Any, strategy: Any = "entropy", *, resolution: int = 80) -> AcquisitionSurface:
+    """Evaluate the acquisition of ``strategy`` on the final surrogate of a 2D scan: where it would simulate next.
+
+    Args:
+        result: a 2D ``ScanResult`` with a fitted surrogate.
+        strategy: a registered strategy name or a strategy object; GP contour strategies (straddle, entropy,
+            misclassification, tmse) give their own acquisition, others are shown with label entropy.
+        resolution: grid points per axis.
+
+    Example:
+        >>> import active_science as asci
+        >>> space = asci.ParameterSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+        >>> f = lambda th, seed: float(np.exp(-3.0 * (th[0] + th[1])))   # CLs = 0.05 on x + y = 1.0
+        >>> result = asci.ExclusionScan(f, space, strategy="sobol", batch_size=12, seed=0).run(max_evaluations=12)
+        >>> s = acquisition_surface(result, "entropy", resolution=21)
+        >>> s.values.shape, bool(np.nanmax(s.values) <= np.log(2) + 1e-9)   # label entropy is at most log 2
+        ((21, 21), True)
+    """
+    import torch
+
+    from active_science.exceptions import InvalidInputError
+    from active_science.threads import torch_threads
+
+    space = result.space
+    if space.dim != 2:
+        raise InvalidInputError(f"acquisition_surface draws 2D scans; this one is {space.dim}D")
+    if result.surrogate is None:
+        raise InvalidInputError("the scan has no fitted surrogate (fewer than 2 successful evaluations); run it longer")
+    g = np.linspace(0.0, 1.0, resolution)
+    U = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
+    theta = space.from_unit(U)
+    acq, name = _acquisition(strategy, result.surrogate.model)
+    with torch_threads(), torch.no_grad():
+        values = np.concatenate([
+            acq(torch.as_tensor(U[i : i + 1024, None, :], dtype=torch.float64)).numpy() for i in range(0, len(U), 1024)
+        ])  # fmt: skip
+    values = np.where(space.contains(theta), values, np.nan)
+    shape = (resolution, resolution)
+    return AcquisitionSurface(theta[:, 0].reshape(shape), theta[:, 1].reshape(shape), values.reshape(shape), name)
+
+
+def _number_points(ax: Any, pts: np.ndarray, rounds: np.ndarray) -> None:
+    """Write each point's round number beside it (round 0 = the initial design)."""
+    for (px, py), r in zip(pts, rounds):
+        ax.annotate(str(int(r)), (px, py), xytext=(2.5, 2.5), textcoords="offset points", fontsize=6, color=OKABE_ITO["black"], zorder=5)
+
+
 def contour_figure(
     result: Any,
     *,
@@ -40,16 +129,33 @@ def contour_figure(
     official: tuple[np.ndarray, np.ndarray] | None = None,
     title: str | None = None,
     show_uncertain: bool = True,
+    acquisition: Any = None,
+    number_points: bool | None = None,
     resolution: int = 150,
     ax: Any = None,
 ) -> Any:
-    """The scan's contour: estimated boundary, uncertain band, evaluated points coloured by round.
+    """The scan's contour: estimated boundary, uncertain band, evaluated points coloured (and numbered) by round,
+    and optionally the acquisition surface as a heat map underneath.
 
     Args:
         result: a 2D ``ScanResult``.
         rounds: `(n,)` round index of each evaluated point (colours them, with a colour bar), or None.
         true_lines: polylines of the exact contour, drawn dashed, if known.
         official: ``(points (m, 2), excluded (m,))`` official decisions (e.g. ATLAS), drawn as markers.
+        show_uncertain: hatch the band where the label's misclassification probability exceeds 5 %.
+        acquisition: a strategy (name or object) or an ``AcquisitionSurface``: its acquisition is drawn as a heat map
+            (instead of the excluded/allowed shading); None draws no acquisition.
+        number_points: write each point's round beside it (default: when ``rounds`` is given and there are at most
+            150 points, beyond which the numbers overlap).
+
+    Example:
+        >>> import active_science as asci
+        >>> space = asci.ParameterSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+        >>> f = lambda th, seed: float(np.exp(-3.0 * (th[0] + th[1])))
+        >>> result = asci.ExclusionScan(f, space, strategy="sobol", batch_size=12, seed=0).run(max_evaluations=12)
+        >>> fig = contour_figure(result, rounds=np.repeat([0, 1], 6), acquisition="straddle", resolution=30)
+        >>> sorted({t.get_text() for t in fig.axes[0].texts})   # the points' round numbers
+        ['0', '1']
     """
     plt = _plt()
     space = result.space
@@ -58,7 +164,7 @@ def contour_figure(
 
         raise InvalidInputError(f"contour_figure draws 2D scans; this one is {space.dim}D")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 5.0), layout="constrained")
+        fig, ax = plt.subplots(figsize=(6.8 if acquisition is not None else 6.4, 5.0), layout="constrained")
     else:
         fig = ax.figure
     g = np.linspace(0.0, 1.0, resolution)
@@ -67,10 +173,15 @@ def contour_figure(
     feasible = space.contains(theta)  # inside the box and the constraint (model coordinates reach outside the box)
     x = theta[:, 0].reshape(resolution, resolution)
     y = theta[:, 1].reshape(resolution, resolution)
+    if acquisition is not None and result.surrogate is not None:
+        surf = acquisition if isinstance(acquisition, AcquisitionSurface) else acquisition_surface(result, acquisition, resolution=min(resolution, 100))
+        mesh = ax.pcolormesh(surf.x, surf.y, surf.values, cmap="cividis", shading="nearest", zorder=0)  # cividis: colour-blind-safe
+        fig.colorbar(mesh, ax=ax, label=f"acquisition: {surf.name}")
     if result.surrogate is not None:
         p_flat = np.where(feasible, result.probability_excluded(theta), np.nan)
-        p_excl = p_flat.reshape(resolution, resolution)
-        ax.contourf(x, y, p_excl, levels=[-0.01, 0.5, 1.01], colors=[OKABE_ITO["sky"], OKABE_ITO["orange"]], alpha=0.25)
+        if acquisition is None:
+            p_excl = p_flat.reshape(resolution, resolution)
+            ax.contourf(x, y, p_excl, levels=[-0.01, 0.5, 1.01], colors=[OKABE_ITO["sky"], OKABE_ITO["orange"]], alpha=0.25)
         if show_uncertain:
             unc = np.where(feasible, np.minimum(p_flat, 1 - p_flat) > 0.05, np.nan).reshape(resolution, resolution)
             ax.contourf(x, y, unc, levels=[0.5, 1.5], colors="none", hatches=["...."])
@@ -83,6 +194,8 @@ def contour_figure(
         if rounds is not None and len(rounds) == len(pts):
             sc = ax.scatter(pts[:, 0], pts[:, 1], c=rounds, cmap="viridis", s=14, edgecolors="k", linewidths=0.3, zorder=3)
             fig.colorbar(sc, ax=ax, label="round")
+            if number_points or (number_points is None and len(pts) <= 150):
+                _number_points(ax, pts, np.asarray(rounds))
         else:
             ax.scatter(pts[:, 0], pts[:, 1], color=OKABE_ITO["blue"], s=12, zorder=3, label="evaluated")
     if official is not None:
