@@ -28,6 +28,7 @@ def ratio_diagnostics_figure(
     weights: np.ndarray | None = None,
     calibration: Mapping[str, CalibrationCurve] | None = None,
     title: str | None = None,
+    min_events: int = 10,
 ) -> Any:
     """Left: ``log r_hat`` of each estimator against the exact ``log r`` at the same events; right (if
     ``calibration`` is given): each estimator's calibration curve.
@@ -39,12 +40,13 @@ def ratio_diagnostics_figure(
             ``MSE = sum_i w_i (log r_hat - log r)^2``), or None.
         calibration: method name -> its :class:`~active_science.ratio.diagnostics.CalibrationCurve`.
         title: figure title.
+        min_events: calibration bins with fewer events of either sample are not drawn (their log ratio is noise).
 
     Example:
         >>> from active_science.ratio.diagnostics import calibration_curve
         >>> t = np.linspace(-1, 1, 5)
         >>> cal = calibration_curve(np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.0, 1.0]))
-        >>> fig = ratio_diagnostics_figure(t, {"carl": t + 0.1}, weights=np.full(5, 0.2), calibration={"carl": cal})
+        >>> fig = ratio_diagnostics_figure(t, {"carl": t + 0.1}, weights=np.full(5, 0.2), calibration={"carl": cal}, min_events=1)
         >>> fig.axes[0].collections[0].get_offsets()[:, 1].round(2).tolist()   # y = the estimates
         [-0.9, -0.4, 0.1, 0.6, 1.1]
         >>> fig.axes[0].get_legend().get_texts()[0].get_text()
@@ -77,9 +79,11 @@ def ratio_diagnostics_figure(
         cax = axes[0, 1]
         spans = [lo, hi]
         for k, (name, cur) in enumerate(calibration.items()):
-            cax.plot(cur.log_r_hat, cur.log_r_calibrated, marker=_MARKERS[k % len(_MARKERS)], ms=4,
+            keep = np.all(cur.num_events >= min_events, axis=1)
+            cax.plot(cur.log_r_hat[keep], cur.log_r_calibrated[keep], marker=_MARKERS[k % len(_MARKERS)], ms=4,
                      color=_COLOURS[k % len(_COLOURS)], label=name, zorder=2)  # fmt: skip
-            spans += [float(np.min(cur.log_r_hat)), float(np.max(cur.log_r_hat))]
+            spans += [float(np.min(cur.log_r_hat[keep]))] if keep.any() else []
+            spans += [float(np.max(cur.log_r_hat[keep]))] if keep.any() else []
         _diagonal(cax, min(spans), max(spans))
         cax.set_xlabel("estimated log r (bin mean)")
         cax.set_ylabel("calibrated log r = log P(bin | theta) / P(bin | theta_ref)")

@@ -10,6 +10,7 @@ import base64
 import html
 import io
 import json
+import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,8 @@ import numpy as np
 from active_science.store import Store
 
 __all__ = ["write_report", "study_summary"]
+
+logger = logging.getLogger(__name__)
 
 
 def _png(fig: Any) -> str:
@@ -39,8 +42,8 @@ def study_summary(store: Store) -> dict[str, Any]:
     events = store.events()
     ok = evals[evals["status"] == 1]
     failed = evals[evals["status"] == 0]
-    t = events["time"] if len(events) else np.array([np.nan])
-    return {
+    t = np.concatenate([events["time"], rounds["time"], evals["time"]])
+    summary = {
         "kind": store.kind,
         "num_proposed": int(len(props)),
         "num_evaluations": int(len(evals)),
@@ -48,58 +51,35 @@ def study_summary(store: Store) -> dict[str, Any]:
         "num_failed": int(len(failed)),
         "num_pending": int(len(set(props["id"].tolist()) - set(evals["id"].tolist()))),
         "num_rounds": int(len(rounds)),
-        "uncertain_fraction": float(rounds["uncertain_fraction"][-1]) if len(rounds) else float("nan"),
         "mean_duration_s": float(np.mean(evals["duration"])) if len(evals) else float("nan"),
         "fit_seconds": float(np.sum(rounds["fit_seconds"])) if len(rounds) else 0.0,
         "propose_seconds": float(np.sum(rounds["propose_seconds"])) if len(rounds) else 0.0,
-        "elapsed_s": float(np.nanmax(t) - np.nanmin(t)) if len(events) else float("nan"),
+        "elapsed_s": float(np.max(t) - np.min(t)) if len(t) else float("nan"),
         "last_event": events["kind"][-1].decode() if len(events) else "",
         "failures": [(int(r["id"]), r["error"].decode()) for r in failed],
     }
+    if store.kind == "exclusion_scan":  # the other kinds have no uncertain fraction (their rounds store NaN or 0)
+        summary["uncertain_fraction"] = float(rounds["uncertain_fraction"][-1]) if len(rounds) else float("nan")
+    return summary
 
 
-def _figures(store: Store) -> list[tuple[str, str]]:
+def _figures(store: Store) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The study kind's result numbers and its figures as inline PNGs (a figure that fails is logged and skipped:
+    the page is still written, with the numbers and the tables)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from active_science.report_sections import SECTIONS
 
-    from active_science.plots import OKABE_ITO
-
-    figs: list[tuple[str, str]] = []
-    props = store.proposals()
-    evals = store.evaluations()
-    rounds = store.rounds()
-    names = store.param_names
-    if len(rounds):
-        fig, ax = plt.subplots(figsize=(5.2, 3.4), layout="constrained")
-        ax.plot(rounds["num_evaluations"], np.maximum(rounds["uncertain_fraction"], 1e-5), marker="o", ms=3, color=OKABE_ITO["blue"])
-        ax.set_yscale("log")
-        ax.set_xlabel("evaluations")
-        ax.set_ylabel("uncertain fraction")
-        ax.grid(alpha=0.3)
-        figs.append(("Uncertain fraction of the space after each round", _png(fig)))
-    if len(props) and len(names) == 2:
-        theta = {int(p["id"]): p["theta"] for p in props}
-        fig, ax = plt.subplots(figsize=(5.6, 4.4), layout="constrained")
-        ok = evals[evals["status"] == 1]
-        bad = evals[evals["status"] == 0]
-        if len(ok):
-            pts = np.array([theta[int(i)] for i in ok["id"]])
-            sc = ax.scatter(pts[:, 0], pts[:, 1], c=np.log10(np.maximum(ok["value"], 1e-12)), cmap="viridis", s=16, edgecolors="k", linewidths=0.3)
-            fig.colorbar(sc, ax=ax, label="log10(value)")
-        if len(bad):
-            pts = np.array([theta[int(i)] for i in bad["id"]])
-            ax.scatter(pts[:, 0], pts[:, 1], marker="x", color=OKABE_ITO["vermillion"], s=30, label="failed")
-            ax.legend(fontsize=8)
-        for key in ("contour",):
-            if key in store.array_keys():
-                for seg in store.get_arrays(key).values():
-                    ax.plot(seg[:, 0], seg[:, 1], color=OKABE_ITO["vermillion"], lw=2)
-        ax.set_xlabel(names[0])
-        ax.set_ylabel(names[1])
-        figs.append(("Evaluated points and the latest contour estimate", _png(fig)))
-    return figs
+    builder = SECTIONS.get(store.kind)
+    if builder is None:
+        return {}, []
+    try:
+        section = builder(store)
+    except Exception as err:  # noqa: BLE001 - a report of a broken or partial study still shows what it can
+        logger.warning("report figures of this %s study failed: %s", store.kind, err)
+        return {"figures_error": f"{type(err).__name__}: {err}"}, []
+    return section.numbers, [(caption, _png(fig)) for caption, fig in section.figures]
 
 
 def write_report(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None) -> Path:
@@ -107,7 +87,7 @@ def write_report(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | 
     path = Path(path)
     with Store.open(path) as store:
         summary = study_summary(store)
-        figs = _figures(store)
+        results, figs = _figures(store)
         config = store.config
         prov = store.provenance
         events = store.events()
@@ -119,6 +99,9 @@ def write_report(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | 
         for k, v in summary.items()
         if k != "failures"
     )
+    result_rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td id='{html.escape(k)}'>{html.escape(str(v))}</td></tr>" for k, v in results.items()
+    ) or "<tr><td colspan=2>no results yet</td></tr>"
     fails = "".join(f"<tr><td>{i}</td><td>{html.escape(e)}</td></tr>" for i, e in summary["failures"]) or "<tr><td colspan=2>none</td></tr>"
     ev = "".join(
         f"<tr><td>{datetime.fromtimestamp(float(e['time']), timezone.utc).isoformat(timespec='seconds')}</td><td>{html.escape(e['kind'].decode())}</td><td>{html.escape(e['message'].decode())}</td></tr>"
@@ -131,6 +114,7 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:90%}}figu
 pre{{background:#f6f6f6;padding:0.6em;overflow:auto;font-size:85%}}</style></head><body>
 <h1>{html.escape(summary['kind'].replace('_', ' '))}: {html.escape(path.name)}</h1>
 <h2>Summary</h2><table id="summary">{rows}</table>
+<h2>Result</h2><table id="result">{result_rows}</table>
 <h2>Figures</h2>{imgs}
 <h2>Failures</h2><table id="failures"><tr><th>id</th><th>reason</th></tr>{fails}</table>
 <h2>Timeline</h2><table id="events"><tr><th>time (UTC)</th><th>event</th><th>detail</th></tr>{ev}</table>
