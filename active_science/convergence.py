@@ -15,7 +15,13 @@ __all__ = ["LoopStatus", "StoppingRule", "MaxEvaluations", "UncertainFractionBel
 
 @dataclass(frozen=True)
 class LoopStatus:
-    """What stopping rules see after a round."""
+    """What stopping rules see after a round.
+
+    Example:
+        >>> s = LoopStatus(num_evaluations=24, num_failed=1, round=5, uncertain_fraction=(0.2, 0.05))
+        >>> s.uncertain_fraction[-1], MaxEvaluations(24)(s)
+        (0.05, True)
+    """
 
     num_evaluations: int
     num_failed: int
@@ -25,7 +31,13 @@ class LoopStatus:
 
 
 class StoppingRule:
-    """Base of stopping rules: ``rule(status) -> bool``; combine with ``&`` and ``|``."""
+    """Base of stopping rules: ``rule(status) -> bool``; combine with ``&`` and ``|``.
+
+    Example:
+        >>> rule = UncertainFractionBelow(0.01, patience=1) | MaxEvaluations(100)
+        >>> rule(LoopStatus(100, 0, 20, uncertain_fraction=(0.3,))), rule(LoopStatus(50, 0, 10, uncertain_fraction=(0.3,)))
+        (True, False)
+    """
 
     def __call__(self, status: LoopStatus) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -52,7 +64,12 @@ class _Combined(StoppingRule):
 
 
 class Never(StoppingRule):
-    """Never stop early (run the whole budget)."""
+    """Never stop early (run the whole budget).
+
+    Example:
+        >>> Never()(LoopStatus(10**6, 0, 999, uncertain_fraction=(0.0,)))
+        False
+    """
 
     def __call__(self, status: LoopStatus) -> bool:
         return False
@@ -63,7 +80,12 @@ class Never(StoppingRule):
 
 @dataclass(frozen=True)
 class MaxEvaluations(StoppingRule):
-    """Stop once ``n`` evaluations (successful or failed) were made."""
+    """Stop once ``n`` evaluations (successful or failed) were made.
+
+    Example:
+        >>> MaxEvaluations(50)(LoopStatus(49, 3, 12)), MaxEvaluations(50)(LoopStatus(50, 3, 12))
+        (False, True)
+    """
 
     n: int
 
@@ -113,7 +135,12 @@ class UncertainFractionBelow(StoppingRule):
 @dataclass(frozen=True)
 class ContourStable(StoppingRule):
     """Stop when the predicted label changed on less than ``tolerance`` of the reference points for ``patience``
-    consecutive rounds."""
+    consecutive rounds.
+
+    Example:
+        >>> ContourStable(0.002, patience=2)(LoopStatus(60, 0, 14, contour_change=(0.01, 0.001, 0.0)))
+        True
+    """
 
     tolerance: float = 0.002
     patience: int = 2

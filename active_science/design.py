@@ -35,6 +35,7 @@ from active_science.design_store import KIND, SeedKind, StageStore, read_design_
 from active_science.evaluation import Evaluation
 from active_science.exceptions import InvalidInputError, StoreError
 from active_science.execution import RetryPolicy, make_executor
+from active_science.execution.ray import announce_cluster
 from active_science.experiment import CostModel, ExperimentData, cost_model_from_config, experiment_log_likelihood, simulate_experiments
 from active_science.loop import ActiveLoop
 from active_science.posterior import ParticlePosterior
@@ -395,6 +396,7 @@ class DesignStudy:
         loop = ActiveLoop(self.design_space, strategy, seed=self._seed(SeedKind.LOOP, k), surrogate=GPSurrogate(warp=False), budget=self.evaluations_per_experiment)
         view = StageStore(store, k) if store is not None else None
         executor = make_executor(self.executor_spec, objective, retry=self.retry, **self.executor_options)
+        announce_cluster(executor, progress=bar is not None)
 
         def observe(ev: Evaluation) -> tuple[float, float | None]:
             return ev.value, None if math.isnan(ev.variance) else ev.variance

@@ -74,7 +74,15 @@ class Task:
 
 @dataclass(frozen=True)
 class Proposal:
-    """A point proposed by ``ActiveLoop.ask``: pass ``id`` back to ``tell``; simulate with ``seed``."""
+    """A point proposed by ``ActiveLoop.ask``: pass ``id`` back to ``tell``; simulate with ``seed``.
+
+    Example:
+        >>> import active_science as asci
+        >>> loop = asci.ActiveLoop(asci.ParameterSpace({"x": (0.0, 1.0)}), "sobol", seed=0)
+        >>> p = loop.ask(1)[0]
+        >>> p.id, p.round, p.theta.shape
+        (0, 0, (1,))
+    """
 
     id: int
     theta: np.ndarray
@@ -84,7 +92,13 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The record of running one task (successful or failed after all retries)."""
+    """The record of running one task (successful or failed after all retries).
+
+    Example:
+        >>> e = Evaluation(id=3, theta=np.array([0.5]), status="failed", error="RuntimeError: no convergence", attempts=2)
+        >>> e.ok, e.attempts
+        (False, 2)
+    """
 
     id: int
     theta: np.ndarray

@@ -21,30 +21,85 @@ __all__ = [
 
 
 class ActiveScienceError(Exception):
-    """Base class of every error raised deliberately by active-science."""
+    """Base class of every error raised deliberately by active-science.
+
+    Example:
+        >>> import active_science as asci
+        >>> try:
+        ...     asci.ParameterSpace({"x": (1.0, 0.0)})
+        ... except asci.ActiveScienceError as err:   # catches every deliberate error, whatever its subclass
+        ...     print(type(err).__name__)
+        SpaceError
+    """
 
 
 class InvalidInputError(ActiveScienceError, ValueError):
-    """A value given by the user is malformed or out of range."""
+    """A value given by the user is malformed or out of range.
+
+    Example:
+        >>> import active_science as asci
+        >>> issubclass(asci.InvalidInputError, ValueError)   # also caught by ``except ValueError``
+        True
+    """
 
 
 class ConfigError(InvalidInputError):
-    """A TOML study configuration is malformed, has unknown keys or invalid values."""
+    """A TOML study configuration is malformed, has unknown keys or invalid values.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from active_science.studies import run_config
+        >>> bad = Path(tempfile.mkdtemp()) / "bad.toml"
+        >>> _ = bad.write_text('[study]\\nkind = "nonsense"\\n')
+        >>> try:
+        ...     run_config(bad, force=False, progress=False)
+        ... except ConfigError as err:
+        ...     print(str(err).split(";")[0])
+        study.kind = 'nonsense' is unknown
+    """
 
 
 class SpaceError(InvalidInputError):
-    """A parameter space is ill-defined (inverted bounds, empty feasible set, wrong dimension ...)."""
+    """A parameter space is ill-defined (inverted bounds, empty feasible set, wrong dimension ...).
+
+    Example:
+        >>> import active_science as asci
+        >>> try:
+        ...     asci.ParameterSpace({"m": (500.0, 100.0)})
+        ... except SpaceError as err:
+        ...     print("SpaceError:", "m" in str(err))
+        SpaceError: True
+    """
 
 
 class UnknownNameError(ActiveScienceError, LookupError):
-    """A simulator, strategy or other registered name does not exist; the message lists the valid names."""
+    """A simulator, strategy or other registered name does not exist; the message lists the valid names.
+
+    Example:
+        >>> import active_science as asci
+        >>> try:
+        ...     asci.get_strategy("stradle")
+        ... except UnknownNameError as err:
+        ...     print("straddle" in str(err))   # the valid names are listed
+        True
+    """
 
     def __str__(self) -> str:  # LookupError would quote the message like a dict key
         return str(self.args[0]) if self.args else ""
 
 
 class StoreError(ActiveScienceError, OSError):
-    """A study file cannot be read or written, or does not hold what it should."""
+    """A study file cannot be read or written, or does not hold what it should.
+
+    Example:
+        >>> import active_science as asci
+        >>> try:
+        ...     asci.Store.open("/nonexistent/study.h5")
+        ... except StoreError as err:
+        ...     print(type(err).__name__, isinstance(err, OSError))
+        StoreError True
+    """
 
 
 class StoreWriteFailedError(StoreError):
@@ -57,15 +112,42 @@ class StoreWriteFailedError(StoreError):
 
 
 class StudyExistsError(StoreError):
-    """Refusing to overwrite an existing study file (pass ``force=True`` / ``--force``, or resume it)."""
+    """Refusing to overwrite an existing study file (pass ``force=True`` / ``--force``, or resume it).
+
+    Example:
+        >>> import os, tempfile
+        >>> import active_science as asci
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.h5")
+        >>> asci.Store.create(path, kind="demo", config={}, param_names=["x"]).close()
+        >>> try:
+        ...     asci.Store.create(path, kind="demo", config={}, param_names=["x"])
+        ... except StudyExistsError:
+        ...     print("kept the existing file")
+        kept the existing file
+    """
 
 
 class SimulationError(ActiveScienceError):
-    """A simulator or objective returned something that is not a valid result (wrong shape, dtype, NaN ...)."""
+    """A simulator or objective returned something that is not a valid result (wrong shape, dtype, NaN ...).
+
+    Example:
+        >>> from active_science.scan import LevelTransform
+        >>> try:
+        ...     LevelTransform(0.05).forward(1.7, None)   # a CLs above 1
+        ... except SimulationError as err:
+        ...     print(str(err).split(",")[0])
+        objective returned CLs=1.7
+    """
 
 
 class ExecutorError(ActiveScienceError):
-    """The executor cannot run evaluations (Ray unreachable, bad address, ...)."""
+    """The executor cannot run evaluations (Ray unreachable, bad address, ...).
+
+    Example:
+        >>> import active_science as asci
+        >>> issubclass(asci.ExecutorError, asci.ActiveScienceError)   # the CLI prints it in one line, exit code 2
+        True
+    """
 
 
 class ConformanceError(ActiveScienceError, AssertionError):

@@ -109,20 +109,45 @@ def get_strategy(name: str, **options: Any) -> Any:
 
 
 def list_simulators() -> list[str]:
+    """Names ``get_simulator`` accepts, sorted.
+
+    Example:
+        >>> {"mass_plane", "galton", "weinberg"} <= set(list_simulators())
+        True
+    """
     return sorted(_SIMULATORS)
 
 
 def list_strategies() -> list[str]:
+    """Names ``get_strategy`` accepts, sorted.
+
+    Example:
+        >>> {"straddle", "entropy", "sobol"} <= set(list_strategies())
+        True
+    """
     return sorted(_STRATEGIES)
 
 
 def register_simulator(name: str, factory: str | Callable[..., Any], *, overwrite: bool = False) -> None:
-    """Make ``get_simulator(name)`` build ``factory`` (a callable or a ``"module:attr"`` string)."""
+    """Make ``get_simulator(name)`` build ``factory`` (a callable or a ``"module:attr"`` string).
+
+    Example:
+        >>> register_simulator("gaussian_demo", "active_science.simulators.gaussian:GaussianToy", overwrite=True)
+        >>> get_simulator("gaussian_demo").space.names
+        ('theta',)
+    """
     _register("simulator", _SIMULATORS, name, factory, overwrite)
 
 
 def register_strategy(name: str, factory: str | Callable[..., Any], *, overwrite: bool = False) -> None:
-    """Make ``get_strategy(name)`` build ``factory`` (a callable or a ``"module:attr"`` string)."""
+    """Make ``get_strategy(name)`` build ``factory`` (a callable or a ``"module:attr"`` string).
+
+    Example:
+        >>> from active_science.strategies.gp_contour import straddle
+        >>> register_strategy("wide_straddle", lambda **kw: straddle(acquisition_options={"beta": 3.0}, **kw), overwrite=True)
+        >>> get_strategy("wide_straddle").acquisition_options
+        {'beta': 3.0}
+    """
     _register("strategy", _STRATEGIES, name, factory, overwrite)
 
 

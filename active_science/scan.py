@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from active_science.convergence import StoppingRule, UncertainFractionBelow
 from active_science.evaluation import Evaluation, SimulatorObjective, as_objective
 from active_science.exceptions import InvalidInputError, SimulationError, StoreError
 from active_science.execution import RetryPolicy, make_executor
+from active_science.execution.ray import announce_cluster
 from active_science.loop import ActiveLoop
 from active_science.registry import DEFAULT_STRATEGY, get_simulator, get_strategy
 from active_science.runner import LoopRunner, RoundSummary
@@ -104,6 +104,13 @@ class ScanResult:
         store: path of the study file, or None.
         targets: names of the scanned quantities (``"value"`` = the objective's main value; others are keys of
             ``Observation.extras``); ``values``/``variances`` have one column per target when there are several.
+
+    Example:
+        >>> space = ParameterSpace({"x": (0.0, 1.0)})
+        >>> result = ExclusionScan(lambda th, seed: float(np.exp(-6.0 * th[0])), space, strategy="sobol", batch_size=8,
+        ...                        seed=0).run(max_evaluations=8)   # CLs = 0.05 at x = log(20) / 6 = 0.4993
+        >>> result.n_evaluations, result.points.shape, result.excluded(np.array([[0.2], [0.9]])).tolist()
+        (8, (8, 1), [False, True])
     """
 
     level: float
@@ -421,13 +428,7 @@ class ExclusionScan:
         except BaseException:
             executor.shutdown()
             raise
-        if getattr(executor, "info", None) and executor.info.get("address") != "local":
-            message = f"running on the Ray cluster at {executor.info.get('gcs_address')} ({executor.info.get('num_cpus')} CPUs; dashboard: {executor.info.get('dashboard_url') or 'not running'})"
-            logger.info(message)
-            if progress:  # the user watching a progress bar should also see where the work runs
-                from tqdm import tqdm
-
-                tqdm.write(message, file=sys.stderr)
+        announce_cluster(executor, progress=progress)
         if self._runner is None:
             self._runner = LoopRunner(
                 self.loop, executor, self._store, observe=self._observe, summarise=self._summarise,

@@ -36,6 +36,12 @@ class Simulation:
         log_r_xz: `(n, n_refs)` ``log p(x, z | theta) - log p(x, z | theta_ref_k)``, or None.
         theta_refs: `(n_refs, d)` the reference points of ``log_r_xz``, or None.
         meta: scalar summaries (cross section, number generated, acceptance ...).
+
+    Example:
+        >>> from active_science.simulators.galton import GaltonBoard
+        >>> sim = GaltonBoard().simulate(np.array([-0.8]), seed=0, num_events=5, gold=True, theta_refs=np.array([[-0.6]]))
+        >>> sim.x.shape, sim.t_xz.shape, sim.log_r_xz.shape   # events, joint score, joint log ratio vs theta_refs
+        ((5, 1), (5, 1), (5, 1))
     """
 
     x: np.ndarray

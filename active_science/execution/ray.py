@@ -15,6 +15,7 @@ import heapq
 import logging
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +24,13 @@ from active_science.evaluation import Evaluation, Task
 from active_science.exceptions import ExecutorError
 from active_science.execution.policy import RetryPolicy, run_objective
 
-__all__ = ["RayExecutor", "ensure_ray"]
+__all__ = ["RayExecutor", "ensure_ray", "cluster_message", "announce_cluster"]
 
 logger = logging.getLogger(__name__)
 
 _REMOTE: Any = None
 _CONTEXT: Any = None
+_ANNOUNCED: set[str] = set()
 
 
 def ensure_ray(
@@ -55,12 +57,50 @@ def ensure_ray(
         except (ConnectionError, ValueError, RuntimeError) as err:
             where = f"the Ray cluster at {address!r}" if address else "a local Ray instance"
             raise ExecutorError(f"cannot start or reach {where}: {err}; check the address (ray status) or use executor='serial'") from err
+    elif _CONTEXT is None:  # connected by the caller's own ray.init: ask Ray for that connection's context (dashboard URL)
+        _CONTEXT = ray.init(ignore_reinit_error=True)
     return {
         "address": address or "local",
         "gcs_address": ray.get_runtime_context().gcs_address,
         "dashboard_url": getattr(_CONTEXT, "dashboard_url", None) or None,
         "num_cpus": int(ray.cluster_resources().get("CPU", 0)),
     }
+
+
+def cluster_message(info: Any) -> str | None:
+    """The line that tells the user where a study runs: the cluster, its CPUs and its dashboard (None when local).
+
+    Example:
+        >>> cluster_message({"address": "10.0.0.1:6379", "gcs_address": "10.0.0.1:6379", "num_cpus": 64,
+        ...                  "dashboard_url": "http://10.0.0.1:8265"})
+        'running on the Ray cluster at 10.0.0.1:6379 (64 CPUs); dashboard: http://10.0.0.1:8265'
+        >>> cluster_message({"address": "local", "num_cpus": 2}) is None
+        True
+    """
+    if not info or info.get("address") in (None, "local"):
+        return None
+    dashboard = info.get("dashboard_url") or "not running (start the head with `ray start --head --include-dashboard=true`)"
+    return f"running on the Ray cluster at {info.get('gcs_address')} ({info.get('num_cpus')} CPUs); dashboard: {dashboard}"
+
+
+def announce_cluster(executor: Any, *, progress: bool) -> None:
+    """Log where an executor runs (INFO) and, when a progress bar is shown, print it above the bar; once per cluster
+    and process (a design study makes one executor per experiment).
+
+    Example:
+        >>> class FakeExecutor:
+        ...     info = {"address": "auto", "gcs_address": "10.0.0.2:6379", "num_cpus": 8, "dashboard_url": None}
+        >>> announce_cluster(FakeExecutor(), progress=False)   # logged at INFO, nothing printed
+    """
+    message = cluster_message(getattr(executor, "info", None))
+    if message is None or message in _ANNOUNCED:
+        return
+    _ANNOUNCED.add(message)
+    logger.info(message)
+    if progress:  # the user watching a progress bar should also see where the work runs
+        from tqdm import tqdm
+
+        tqdm.write(message, file=sys.stderr)
 
 
 def _remote_fn() -> Any:
