@@ -102,9 +102,11 @@ def acquisition_surface(result: Any, strategy: Any = "entropy", *, resolution: i
         raise InvalidInputError(f"acquisition_surface draws 2D scans; this one is {space.dim}D")
     if result.surrogate is None:
         raise InvalidInputError("the scan has no fitted surrogate (fewer than 2 successful evaluations); run it longer")
-    g = np.linspace(0.0, 1.0, resolution)
-    U = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
-    theta = space.from_unit(U)
+    # a regular grid in the space's own coordinates (the model's coordinates may be skewed against them: the picture
+    # then has straight edges), mapped into the model's unit cube; points outside the space are masked
+    a, b = (np.linspace(space.bounds[0, j], space.bounds[1, j], resolution) for j in range(2))
+    theta = np.stack(np.meshgrid(a, b, indexing="xy"), axis=-1).reshape(-1, 2)
+    U = np.clip(space.to_unit(theta), 0.0, 1.0)
     acq, name = _acquisition(strategy, result.surrogate.model)
     with torch_threads(), torch.no_grad():
         values = np.concatenate([
@@ -175,7 +177,7 @@ def contour_figure(
     y = theta[:, 1].reshape(resolution, resolution)
     if acquisition is not None and result.surrogate is not None:
         surf = acquisition if isinstance(acquisition, AcquisitionSurface) else acquisition_surface(result, acquisition, resolution=min(resolution, 100))
-        mesh = ax.pcolormesh(surf.x, surf.y, surf.values, cmap="cividis", shading="nearest", zorder=0)  # cividis: colour-blind-safe
+        mesh = ax.pcolormesh(surf.x, surf.y, surf.values, cmap="cividis", shading="gouraud", zorder=0)  # cividis: colour-blind-safe
         fig.colorbar(mesh, ax=ax, label=f"acquisition: {surf.name}")
     if result.surrogate is not None:
         p_flat = np.where(feasible, result.probability_excluded(theta), np.nan)
