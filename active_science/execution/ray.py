@@ -58,7 +58,8 @@ def ensure_ray(
             where = f"the Ray cluster at {address!r}" if address else "a local Ray instance"
             raise ExecutorError(f"cannot start or reach {where}: {err}; check the address (ray status) or use executor='serial'") from err
     elif _CONTEXT is None:  # connected by the caller's own ray.init: ask Ray for that connection's context (dashboard URL)
-        _CONTEXT = ray.init(ignore_reinit_error=True)
+        # (naming the current address keeps Ray from searching the machine for clusters and warning about them)
+        _CONTEXT = ray.init(address=ray.get_runtime_context().gcs_address, ignore_reinit_error=True, configure_logging=False)
     return {
         "address": address or "local",
         "gcs_address": ray.get_runtime_context().gcs_address,
