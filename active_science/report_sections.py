@@ -135,7 +135,7 @@ def design_result_from_store(store: Store) -> Any:
         >>> path = os.path.join(tempfile.mkdtemp(), "d.h5")
         >>> r = DesignStudy("weinberg", prior=UniformPrior({"sin2w": (0.21, 0.25)}), cost=FixedEvents(200),
         ...                 eig=EIGSettings("nested", num_outer=10, num_inner=20), evaluations_per_experiment=3,
-        ...                 num_experiments=1, strategy_options={"num_initial": 3}, seed=0, store=path).run()
+        ...                 num_experiments=1, strategy_options={"num_initial": 3}, true_theta=[0.23], seed=0, store=path).run()
         >>> with Store.open(path) as st:
         ...     back = design_result_from_store(st)
         >>> bool(np.allclose(back.designs, r.designs) and np.allclose(back.posterior_sd[1:], r.posterior_sd[1:]))
