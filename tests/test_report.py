@@ -181,3 +181,17 @@ def test_reports_render_in_headless_chromium(scan_page, design_run, ratio_run, t
             capture_output=True, timeout=120, check=True,
         )  # fmt: skip
         assert mpimg.imread(shot).std() > 0.02  # the rendered page shows figures and tables, not a blank or error page
+
+
+def test_a_study_whose_figures_fail_still_gets_a_page_naming_the_error(tmp_path):
+    path = tmp_path / "odd.h5"
+    # a ratio scan whose file names a task that does not exist: the numbers and tables are still reported
+    with Store.create(path, kind="ratio_scan", config={"study": {"task": "nonexistent"}}, param_names=["theta"]) as st:
+        st.put_arrays("estimator", 0, {"w": np.zeros(1)})
+        st.put_arrays("state", 0, {"n_events": np.array(10), "changed": np.array(1.0), "excluded": np.zeros(3)})
+    page = _parse(write_report(path, out=tmp_path))
+    assert "nonexistent" in page.cells["figures_error"] and page.cells["kind"] == "ratio_scan"
+    assert not page.images
+    other = tmp_path / "other.h5"
+    Store.create(other, kind="some_future_kind", config={}, param_names=["x"]).close()
+    assert _parse(write_report(other, out=tmp_path)).cells["kind"] == "some_future_kind"
