@@ -73,7 +73,10 @@ def ratio_diagnostics_figure(
     ax.set_xlabel("exact log r")
     ax.set_ylabel("estimated log r")
     ax.set_title("estimate vs truth" + (" (marker area: p(x | theta_ref))" if w is not None else ""), fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
+    legend = ax.legend(fontsize=7, loc="upper left")
+    for handle in legend.legend_handles:  # one marker size in the legend, whatever the weights drawn
+        if hasattr(handle, "set_sizes"):
+            handle.set_sizes([30.0])
     ax.grid(alpha=0.3)
     if calibration:
         cax = axes[0, 1]
