@@ -119,8 +119,12 @@ def acquisition_surface(result: Any, strategy: Any = "entropy", *, resolution: i
 
 def _number_points(ax: Any, pts: np.ndarray, rounds: np.ndarray) -> None:
     """Write each point's round number beside it (round 0 = the initial design)."""
+    from matplotlib.patheffects import withStroke
+
+    halo = [withStroke(linewidth=1.8, foreground="white")]  # readable on light and dark backgrounds (heat maps)
     for (px, py), r in zip(pts, rounds):
-        ax.annotate(str(int(r)), (px, py), xytext=(2.5, 2.5), textcoords="offset points", fontsize=6, color=OKABE_ITO["black"], zorder=5)
+        ax.annotate(str(int(r)), (px, py), xytext=(2.5, 2.5), textcoords="offset points", fontsize=6.5,
+                    color=OKABE_ITO["black"], path_effects=halo, zorder=5)  # fmt: skip
 
 
 def contour_figure(
@@ -195,7 +199,11 @@ def contour_figure(
     if len(pts):
         if rounds is not None and len(rounds) == len(pts):
             sc = ax.scatter(pts[:, 0], pts[:, 1], c=rounds, cmap="viridis", s=14, edgecolors="k", linewidths=0.3, zorder=3)
-            fig.colorbar(sc, ax=ax, label="round")
+            bar = fig.colorbar(sc, ax=ax, label="round")
+            from matplotlib.ticker import MaxNLocator
+
+            bar.locator = MaxNLocator(integer=True)  # rounds are whole numbers
+            bar.update_ticks()
             if number_points or (number_points is None and len(pts) <= 150):
                 _number_points(ax, pts, np.asarray(rounds))
         else:
