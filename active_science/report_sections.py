@@ -2,8 +2,8 @@
 
 Everything is rebuilt read-only from the file (it may belong to a running study): the exclusion scan's GP is refitted
 on the stored evaluations (to draw the contour, the uncertain band and the strategy's acquisition surface), the design
-study's EIG curves and posteriors come from its stored arrays, and the ratio scan's estimator from its stored weights
-(with the exact likelihood of the reference task it ran on, when the file names one).
+study's figures come from :func:`~active_science.design_plots.design_study_figures`, and the ratio scan's estimator
+from its stored weights (with the exact likelihood of the reference task it ran on, when the file names one).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 
 from active_science.store import Store
 
-__all__ = ["Section", "SECTIONS", "scan_result_from_store", "design_result_from_store"]
+__all__ = ["Section", "SECTIONS", "scan_result_from_store"]
 
 logger = logging.getLogger(__name__)
 
@@ -122,62 +122,18 @@ def _exclusion_scan(store: Store) -> Section:
 
 
 # ----------------------------------------------------------------------------------------------- design study
-def design_result_from_store(store: Store) -> Any:
-    """A ``DesignResult`` from a design study's file: the EIG curve, data and posterior of each finished experiment
-    (the prior is redrawn from its configuration, for the figures).
-
-    Example:
-        >>> import os, tempfile
-        >>> from active_science.design import DesignStudy
-        >>> from active_science.design_eig import EIGSettings
-        >>> from active_science.experiment import FixedEvents
-        >>> from active_science.priors import UniformPrior
-        >>> path = os.path.join(tempfile.mkdtemp(), "d.h5")
-        >>> r = DesignStudy("weinberg", prior=UniformPrior({"sin2w": (0.21, 0.25)}), cost=FixedEvents(200),
-        ...                 eig=EIGSettings("nested", num_outer=10, num_inner=20), evaluations_per_experiment=3,
-        ...                 num_experiments=1, strategy_options={"num_initial": 3}, true_theta=[0.23], seed=0, store=path).run()
-        >>> with Store.open(path) as st:
-        ...     back = design_result_from_store(st)
-        >>> bool(np.allclose(back.designs, r.designs) and np.allclose(back.posterior_sd[1:], r.posterior_sd[1:]))
-        True
-    """
-    from active_science.design_result import DesignResult, EIGCurve
-    from active_science.experiment import ExperimentData, cost_model_from_config
-    from active_science.posterior import ParticlePosterior
-    from active_science.priors import prior_from_config
-
-    cfg = store.config
-    prior = prior_from_config(cfg["prior"])
-    names = tuple(prior.names)
-    posteriors = [ParticlePosterior.from_samples(prior.sample(int(cfg["num_particles"]), int(cfg["seed"])), names=names)]
-    curves, experiments = [], []
-    keys = store.array_keys()
-    for k in store.array_rounds("posterior") if "posterior" in keys else []:
-        curves.append(EIGCurve.from_arrays(store.get_arrays("eig_curve", k)))
-        exp = store.get_arrays("experiment", k)
-        experiments.append(ExperimentData(exp["design"], exp["x"].reshape(len(exp["x"]), -1)))
-        post = store.get_arrays("posterior", k)
-        posteriors.append(ParticlePosterior(post["particles"], post["log_weights"], names))
-    n_design = len(curves[0].chosen) if curves else 1
-    design_names = tuple(cfg["design_space"]["dims"]) if cfg.get("design_space") else tuple(f"design_{i}" for i in range(n_design))
-    truth = None if cfg.get("true_theta") is None else np.asarray(cfg["true_theta"], dtype=float)
-    n_eval = int(np.sum(store.evaluations()["status"] == 1))
-    return DesignResult(names, design_names, cost_model_from_config(cfg["cost"]), tuple(curves), tuple(experiments),
-                        tuple(posteriors), truth, n_eval, 0.0, None)  # fmt: skip
-
-
 def _design_study(store: Store) -> Section:
-    from active_science.design_plots import design_summary_figure
+    from active_science.design_plots import design_study_figures
+    from active_science.design_store import read_design_result
 
-    result = design_result_from_store(store)
+    result = read_design_result(store)
     numbers: dict[str, Any] = {"num_experiments": len(result.curves)}
     if not result.curves:
         return Section(numbers, [])
     numbers["chosen_designs"] = [round(float(v), 6) for v in result.designs[:, 0]]
     numbers["posterior_mean"] = [round(float(v), 6) for v in result.posterior_mean[-1]]
     numbers["posterior_sd"] = [round(float(v), 6) for v in result.posterior_sd[-1]]
-    caption = "EIG over the design with its GP band per experiment; posterior after each experiment; chosen designs"
-    return Section(numbers, [(caption, design_summary_figure(result))])
+    return Section(numbers, design_study_figures(store))
 
 
 # ----------------------------------------------------------------------------------------------- ratio scan
