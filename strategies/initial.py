@@ -6,7 +6,7 @@ import numpy as np
 
 from active_science.strategy_context import ProposalContext
 
-__all__ = ["sobol_sequence", "initial_design"]
+__all__ = ["sobol_sequence", "initial_design", "pool_medoids"]
 
 
 def sobol_sequence(ctx: ProposalContext, start: int, n: int) -> np.ndarray:
@@ -24,9 +24,53 @@ def sobol_sequence(ctx: ProposalContext, start: int, n: int) -> np.ndarray:
 
 
 def initial_design(ctx: ProposalContext, n: int) -> np.ndarray:
-    """``n`` space-filling unit points: the next Sobol points, or a seeded random subset of a finite pool."""
+    """``n`` space-filling unit points: the next Sobol points, or k-medoids of a finite pool (``pool_medoids``)."""
     if ctx.candidates is not None:
-        rng = np.random.default_rng(ctx.seed)
-        take = min(n, len(ctx.candidates))
-        return ctx.candidates[rng.choice(len(ctx.candidates), size=take, replace=False)]
+        taken = np.concatenate([ctx.X, ctx.pending]).reshape(-1, ctx.dim)
+        return pool_medoids(ctx.candidates, n, taken=taken, seed=ctx.seed)
     return sobol_sequence(ctx, ctx.num_proposed, n)
+
+
+def pool_medoids(pool: np.ndarray, n: int, *, taken: np.ndarray | None = None, seed: int = 0, first_among: int = 5) -> np.ndarray:
+    """``n`` points of a finite pool `(p, d)` that represent it: greedy k-medoids (each new point minimises the summed
+    distance of the pool to its nearest chosen or ``taken`` point).
+
+    Unlike a maximin design, which starts with the pool's extreme corners, medoids follow the pool's density: a grid
+    that physicists made denser where they expected the contour gets its first points there. The first medoid is
+    drawn among the ``first_among`` best by ``seed`` (different seeds, different designs). Written by hand: greedy
+    k-medoids on a few hundred points is a few lines of numpy, and scikit-learn's KMeans returns centroids, not
+    pool members.
+
+    Args:
+        pool: `(p, d)` candidate points (unit cube).
+        n: how many to choose (at most ``p``).
+        taken: `(k, d)` points already evaluated or running (they count as chosen).
+        seed: seed of the first choice.
+        first_among: the first medoid is drawn among this many best.
+
+    Returns:
+        `(min(n, p), d)` distinct pool points.
+
+    Example:
+        >>> pool = np.array([[0.0, 0.0], [0.1, 0.0], [0.2, 0.0], [1.0, 1.0]])
+        >>> pool_medoids(pool, 2, first_among=1)   # the dense cluster's centre, then the outlier
+        array([[0.1, 0. ],
+               [1. , 1. ]])
+    """
+    pool = np.asarray(pool, dtype=float)
+    dist = np.sqrt(((pool[:, None, :] - pool[None, :, :]) ** 2).sum(-1))
+    near = np.full(len(pool), np.inf)
+    if taken is not None and len(taken):
+        near = np.sqrt(((pool[:, None, :] - np.asarray(taken, dtype=float)[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    rng = np.random.default_rng(seed)
+    chosen: list[int] = []
+    for _ in range(min(n, len(pool))):
+        cost = np.minimum(near[:, None], dist).sum(axis=0)  # summed distance to the nearest medoid, per new medoid
+        cost[chosen] = np.inf
+        if chosen or np.isfinite(near).any():
+            i = int(np.argmin(cost))
+        else:
+            i = int(rng.choice(np.argsort(cost, kind="stable")[:first_among]))
+        chosen.append(i)
+        near = np.minimum(near, dist[i])
+    return pool[chosen]

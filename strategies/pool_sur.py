@@ -1,13 +1,15 @@
 """Stepwise uncertainty reduction (SUR, Bect et al. 2012) over a finite pool of candidate points.
 
-When only a finite set of points can be simulated (one pyhf patch per mass point), the quantity that matters is the
-number of pool points whose excluded/allowed label is still wrong. For each remaining candidate ``c`` we compute the
-expected sum, over the pool and over all targets, of the misclassification probability ``Phi(-|m'(x) - t| / s'(x))``
-after a fantasy observation at ``c``, and choose the candidate with the smallest one. For a GP the look-ahead is
-exact in closed form up to a 1-D integral: observing ``c`` shrinks the variance deterministically,
-``s'^2(x) = s^2(x) - k(x, c)^2 / v(c)``, and moves the mean by ``k(x, c) / sqrt(v(c)) * z`` with ``z ~ N(0, 1)``;
-the expectation over ``z`` is a bivariate normal probability (exact, via Owen's T function). botorch has no SUR for level sets (ARCHITECTURE.md),
-hence this file. Batches are sequential-greedy with the kriging believer (the model conditioned on its own mean at
+When only a finite set of points can be simulated (one pyhf patch per mass point), the scan is done when every pool
+point's excluded/allowed label is certain: its misclassification probability ``Phi(-|m(x) - t| / s(x))`` is below
+the stopping rule's ``probability`` in every target (``UncertainFractionBelow`` over the pool). The default criterion
+(``"uncertain"``) aims at exactly that: for each remaining candidate ``c`` it computes the expected number of pool
+points still uncertain (in any target) after a fantasy observation at ``c``, and chooses the smallest.
+``"misclassification"`` instead minimises the expected summed misclassification probability (Bect et al.'s SUR).
+For a GP both look-aheads are exact in closed form: observing ``c`` shrinks the variance deterministically,
+``s'^2(x) = s^2(x) - k(x, c)^2 / v(c)``, and moves the mean by ``k(x, c) / sqrt(v(c)) * z`` with ``z ~ N(0, 1)``; a
+point stays uncertain for ``z`` in an interval (two normal CDFs), and the expected misclassification is a bivariate
+normal probability (Owen's T function). botorch has no SUR for level sets (ARCHITECTURE.md), hence this file. Batches are sequential-greedy with the kriging believer (the model conditioned on its own mean at
 points already chosen or still running), as in the straddle strategy.
 """
 
@@ -74,6 +76,40 @@ def expected_misclassification(mean: np.ndarray, cov: np.ndarray, noise: float, 
     return np.clip(p_wrong, 0.0, 1.0).sum(axis=0)
 
 
+def expected_uncertain(mean: np.ndarray, cov: np.ndarray, noise: float, threshold: float, probability: float) -> np.ndarray:
+    """Probability `(p, p)` that pool point ``x`` (row) is still uncertain after observing candidate ``c`` (column).
+
+    A point is uncertain when its misclassification probability ``Phi(-|m(x) - t| / s(x))`` exceeds ``probability``,
+    i.e. when ``|m'(x) - t| < q s'(x)`` with ``q = Phi^-1(1 - probability)`` (the stopping rule's definition). After
+    observing ``c`` the standard deviation ``s'`` is known and ``m' = m + b z`` with ``z ~ N(0, 1)``, so the
+    probability is ``Phi((q s' - a) / b) - Phi((-q s' - a) / b)`` with ``a = m - t`` (exact).
+
+    Args:
+        mean: `(p,)` posterior means at the pool points.
+        cov: `(p, p)` joint posterior covariance.
+        noise: noise variance of the fantasy observation.
+        threshold: the level-set threshold ``t``.
+        probability: misclassification probability above which a label counts as uncertain.
+
+    Returns:
+        `(p, p)`: entry ``[x, c]`` = probability that ``x`` is uncertain after observing ``c``.
+
+    Example:
+        >>> cov = np.array([[1.0, 0.0], [0.0, 1.0]])
+        >>> expected_uncertain(np.array([0.0, 5.0]), cov, 1e-9, 0.0, 0.05).round(3)   # observing a point settles it
+        array([[0., 1.],
+               [0., 0.]])
+    """
+    var = np.clip(np.diag(cov), 1e-18, None)
+    v_c = var + noise
+    b = np.abs(cov) / np.sqrt(v_c)[None, :]
+    b = np.clip(b, 1e-12, np.sqrt(var)[:, None] * (1 - 1e-12))
+    s_after = np.sqrt(np.clip(var[:, None] - b**2, 0.0, None))
+    q = float(norm.isf(probability))
+    a = (mean - threshold)[:, None]
+    return np.clip(norm.cdf((q * s_after - a) / b) - norm.cdf((-q * s_after - a) / b), 0.0, 1.0)
+
+
 def _posteriors(model: Any, U: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
     """Per target: mean `(p,)`, joint covariance `(p, p)` and median training noise, at unit points ``U``."""
     members = model.models if isinstance(model, ModelListGP) else [model]
@@ -95,11 +131,14 @@ def _posteriors(model: Any, U: np.ndarray) -> list[tuple[np.ndarray, np.ndarray,
 
 
 class PoolSUR:
-    """Choose, among the remaining pool candidates, the one whose evaluation most reduces the expected number of
-    wrong labels in the pool (all targets summed).
+    """Choose, among the remaining pool candidates, the one whose evaluation leaves the fewest pool labels uncertain
+    (expected; or the smallest expected summed misclassification probability).
 
     Args:
-        num_initial: space-filling pool points before the GP is used (default ``max(4, 2 d + 2)``).
+        num_initial: pool points chosen before the GP is used (k-medoids of the pool; default ``max(4, 2 d + 2)``).
+        criterion: ``"uncertain"`` (expected number of pool points whose label is still uncertain in some target)
+            or ``"misclassification"`` (expected summed misclassification probability over pool and targets).
+        probability: misclassification probability above which a label counts as uncertain; use the stopping rule's.
 
     Example:
         >>> from active_science.space import ParameterSpace
@@ -115,10 +154,26 @@ class PoolSUR:
     needs_surrogate = True
     needs_candidates = True  # a pool-based strategy: the scan must pass candidates=
 
-    def __init__(self, *, num_initial: int | None = None) -> None:
+    def __init__(self, *, num_initial: int | None = None, criterion: str = "uncertain", probability: float = 0.05) -> None:
         if num_initial is not None and num_initial < 1:
             raise InvalidInputError(f"num_initial={num_initial} must be >= 1")
+        if criterion not in ("uncertain", "misclassification"):
+            raise InvalidInputError(f"criterion={criterion!r} must be 'uncertain' or 'misclassification'")
+        if isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0.0 < probability < 0.5:
+            raise InvalidInputError(f"probability={probability!r} must lie in (0, 0.5); use the stopping rule's, e.g. 0.05")
         self.num_initial = num_initial
+        self.criterion = criterion
+        self.probability = float(probability)
+
+    def _score(self, model: Any, pool: np.ndarray, threshold: float) -> np.ndarray:
+        """`(p,)` expected number of uncertain pool points (or summed misclassification) after observing each."""
+        posts = _posteriors(model, pool)
+        if self.criterion == "misclassification":
+            return np.sum([expected_misclassification(m, c, n, threshold) for m, c, n in posts], axis=0)
+        certain = np.ones((len(pool), len(pool)))
+        for m, c, n in posts:  # one independent GP per target: a point is settled when it is settled in every target
+            certain *= 1.0 - expected_uncertain(m, c, n, threshold, self.probability)
+        return (1.0 - certain).sum(axis=0)
 
     def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
         if ctx.candidates is None:
@@ -136,9 +191,7 @@ class PoolSUR:
             taken |= np.all(np.isclose(pool, c), axis=1)
         model = condition_on_believed(ctx.surrogate.model, np.concatenate([ctx.pending, np.reshape(chosen, (-1, ctx.dim))]))
         while len(chosen) < n and not np.all(taken):
-            score = np.zeros(len(pool))
-            for mean, cov, noise in _posteriors(model, pool):
-                score += expected_misclassification(mean, cov, noise, float(ctx.threshold))
+            score = self._score(model, pool, float(ctx.threshold))
             score[taken] = np.inf
             best = int(np.argmin(score))  # ties: the first in pool order (deterministic)
             chosen.append(pool[best])

@@ -11,10 +11,27 @@ from botorch.models import SingleTaskGP
 from scipy.stats import norm
 
 import active_science as asci
-from active_science.strategies.pool_sur import PoolSUR, expected_misclassification
+from active_science.strategies.pool_sur import PoolSUR, expected_misclassification, expected_uncertain
 
 
-def test_look_ahead_matches_monte_carlo_fantasies_with_botorch_conditioning():
+def _fantasy_posteriors(model, pool, mean, cov, noise, c, z):
+    """Posterior means `(len(z), p)` and sds `(p,)` on the pool after a fantasy observation ``mean + sd z`` at pool[c].
+
+    Independent of our update formula: botorch conditions the GP on fantasy values at pool[c]; the posterior mean is
+    linear in the fantasy value and the variance does not depend on it, so two fantasies pin both down.
+    """
+    sd = float(np.sqrt(cov[c, c] + noise))
+    means = []
+    for y in (mean[c], mean[c] + sd):
+        cond = model.condition_on_observations(pool[c : c + 1], torch.tensor([[y]], dtype=torch.float64), noise=torch.tensor([[noise]], dtype=torch.float64))
+        with torch.no_grad():
+            p = cond.posterior(pool)
+        means.append(p.mean.squeeze(-1).numpy())
+        s_after = p.variance.squeeze(-1).clamp_min(1e-18).sqrt().numpy()
+    return means[0][None, :] + np.outer(z, means[1] - means[0]), s_after
+
+
+def _toy_gp():
     rng = np.random.default_rng(0)
     X = torch.as_tensor(rng.uniform(size=(6, 1)), dtype=torch.float64)
     Y = torch.sin(6 * X) - 0.2
@@ -25,23 +42,30 @@ def test_look_ahead_matches_monte_carlo_fantasies_with_botorch_conditioning():
     with torch.no_grad():
         post = model.posterior(pool)
         mean, cov = post.mean.squeeze(-1).numpy(), post.mvn.covariance_matrix.numpy()
+    return model, pool, mean, cov, noise
+
+
+def test_look_ahead_matches_monte_carlo_fantasies_with_botorch_conditioning():
+    model, pool, mean, cov, noise = _toy_gp()
     ours = expected_misclassification(mean, cov, noise, 0.0)
     z = np.random.default_rng(1).standard_normal(200_000)
     for c in (2, 7, 12):
-        # independent of our update formula: botorch conditions the GP on fantasy values at pool[c]; the posterior
-        # mean is linear in the fantasy value and the variance does not depend on it, so two fantasies pin both down
-        sd = float(np.sqrt(cov[c, c] + noise))
-        means = []
-        for y in (mean[c], mean[c] + sd):
-            cond = model.condition_on_observations(pool[c : c + 1], torch.tensor([[y]], dtype=torch.float64), noise=torch.tensor([[noise]], dtype=torch.float64))
-            with torch.no_grad():
-                p = cond.posterior(pool)
-            means.append(p.mean.squeeze(-1).numpy())
-            s_after = p.variance.squeeze(-1).clamp_min(1e-18).sqrt().numpy()
-        m_after = means[0][None, :] + np.outer(z, means[1] - means[0])  # fantasy value y = mean + sd * z
+        m_after, s_after = _fantasy_posteriors(model, pool, mean, cov, noise, c, z)
         mc = norm.cdf(-np.abs(m_after) / s_after).sum(axis=1)
         # exact formula vs Monte Carlo with 2e5 fantasies: 4 standard errors, plus 1e-6 for GP jitter
         assert abs(ours[c] - mc.mean()) < 4 * mc.std() / np.sqrt(len(z)) + 1e-6
+
+
+def test_uncertain_look_ahead_matches_monte_carlo_fantasies():
+    model, pool, mean, cov, noise = _toy_gp()
+    ours = expected_uncertain(mean, cov, noise, 0.0, 0.05)
+    z = np.random.default_rng(2).standard_normal(200_000)
+    for c in (2, 7, 12):
+        m_after, s_after = _fantasy_posteriors(model, pool, mean, cov, noise, c, z)
+        mc = norm.cdf(-np.abs(m_after) / s_after) > 0.05  # the stopping rule's definition of an uncertain label
+        # per pool point, a Bernoulli mean over 2e5 fantasies: 4 standard errors (at most 4 * 0.5 / 447 = 0.0045) + 1e-6
+        se = np.sqrt(mc.mean(0) * (1 - mc.mean(0)) / len(z))
+        np.testing.assert_array_less(np.abs(ours[:, c] - mc.mean(0)), 4 * se + 1e-6)
 
 
 def test_pool_scan_learns_a_1d_boundary_without_repeats():
