@@ -2,11 +2,14 @@
 
 The 66 signal patches are the pool. ``grid`` runs the hypotest at all 66 points; ``adaptive`` runs one multi-target
 ExclusionScan (observed and expected CLs together, pool SUR strategy, GP in (m_C1N2, m_C1N2 - m_N1)) until its
-stopping rule holds. Both are scored on the official ATLAS decisions (excluded iff sigma_UL / sigma_theory < 1, from
-``pyhf_cls_vs_official_ul.json``): ``decisions_agree`` = fraction of the 66 reproduced by the final prediction.
+stopping rule holds: no pool label of either target has a misclassification probability above ``--probability``
+(0.1), after at least ``--min-evaluations`` (20) hypotests; ``pool_sur`` picks the points that leave the fewest pool
+labels uncertain (same probability) after a k-medoids start. Both are scored on the official ATLAS decisions
+(excluded iff sigma_UL / sigma_theory < 1, from ``pyhf_cls_vs_official_ul.json``): ``decisions_agree`` = fraction of
+the 66 reproduced by the final prediction. ``--methods grid`` / ``--methods adaptive`` runs one of the two.
 
     python -m benchmarks.atlas_erjr --quick --out atlas.json     # cached pyhf results as the oracle (minutes)
-    python -m benchmarks.atlas_erjr --out atlas.json             # real hypotests on 2 Ray workers (~10-20 min)
+    python -m benchmarks.atlas_erjr --out atlas.json             # real hypotests on 2 Ray workers (~15 min on 2 idle cores; hours on a loaded machine)
 
 Rows: task ``atlas_erjr_obs`` / ``atlas_erjr_exp``, method ``adaptive`` / ``grid``, metrics ``decisions_agree``,
 ``n_hypotests``, ``wall_time`` (s) and, in ``--quick`` mode, ``hypotest_seconds`` (the cached single-core cost of the
