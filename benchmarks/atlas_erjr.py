@@ -3,7 +3,7 @@
 The 66 signal patches are the pool. ``grid`` runs the hypotest at all 66 points; ``adaptive`` runs one multi-target
 ExclusionScan (observed and expected CLs together, pool SUR strategy, GP in (m_C1N2, m_C1N2 - m_N1)) until its
 stopping rule holds: no pool label of either target has a misclassification probability above ``--probability``
-(0.1), after at least ``--min-evaluations`` (20) hypotests; ``pool_sur`` picks the points that leave the fewest pool
+(0.05), after at least ``--min-evaluations`` (20) hypotests; ``pool_sur`` picks the points that leave the fewest pool
 labels uncertain (same probability) after a k-medoids start. Both are scored on the official ATLAS decisions
 (excluded iff sigma_UL / sigma_theory < 1, from ``pyhf_cls_vs_official_ul.json``): ``decisions_agree`` = fraction of
 the 66 reproduced by the final prediction. ``--methods grid`` / ``--methods adaptive`` runs one of the two.
@@ -34,7 +34,7 @@ LABELS = ("m_C1N2", "m_N1")
 TARGETS = {"atlas_erjr_obs": "value", "atlas_erjr_exp": "cls_exp"}
 COORDINATES = {"m": "m_C1N2", "dm": "m_C1N2 - m_N1"}
 #: stopping settings of the adaptive scan (fixed before the 5-seed report; see the module docstring)
-PROBABILITY, PATIENCE, MIN_EVALUATIONS = 0.1, 1, 20
+PROBABILITY, PATIENCE, MIN_EVALUATIONS = 0.05, 1, 20
 
 
 def official(data: Path = DATA) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -92,12 +92,11 @@ def test_atlas_pool_scan_reproduces_the_official_decisions_with_cached_hypotests
 
     orc = CachedHypotests(ATLAS_DIR / "pyhf_cls_grid_numpy_minuit.json", labels=["m_C1N2", "m_N1"])
     pts, truth = official(ATLAS_DIR)
-    # seed 1: seed 0 stops at 22 hypotests with one expected label wrong (200, 120), see the benchmark's JSON
-    result = run_adaptive(orc, orc.candidates, seed=1, strategy="pool_sur", batch_size=2, executor="serial")
+    result = run_adaptive(orc, orc.candidates, seed=0, strategy="pool_sur", batch_size=2, executor="serial")
     # the published decisions (sigma_UL < sigma_theory), which pyhf reproduces at all 66 points (data README)
     assert np.array_equal(result.excluded(pts, target="value"), truth["atlas_erjr_obs"])
     assert np.array_equal(result.excluded(pts, target="cls_exp"), truth["atlas_erjr_exp"])
-    assert result.n_evaluations <= 34  # measured 22-28 over seeds 0-4 (benchmarks/atlas_erjr.py --quick); 6 of slack
+    assert result.n_evaluations <= 38  # measured 26-32 over seeds 0-4 (benchmarks/atlas_erjr.py --quick); 6 of slack
     # contours drawn in model coordinates (m, m - m_lsp) stay inside the (m_C1N2, m_N1) box
     for target in ("value", "cls_exp"):
         for seg in result.contour_points(target=target, resolution=60):
