@@ -3,14 +3,16 @@
 Each round (SCIENCE.md sections 5-6):
 
 1. simulate with gold at the chosen theta points (paired with the reference point, as in
-   :func:`~active_science.ratio.mining.reference_training_set`);
+   :func:`~active_science.ratio.mining.reference_training_set`), one executor task per point (serial, or in
+   parallel on Ray workers), each with its own seed (:mod:`~active_science.ratio.gold_objective`);
 2. append the simulations to the :class:`~active_science.ratio.RatioEstimator` and retrain it, warm-started;
 3. recompute ``q(theta) = -2 sum_i w_i log r_hat(x_i | theta) - min`` (plus the Poisson rate term when the
    simulator gives ``nu(theta)``) at every simulated point and on the dense candidate grid, per ensemble member;
 4. refit the GP surrogate on q at the simulated points *from scratch*: retraining changes q everywhere, so the old
    values cannot simply be kept (the ``ActiveLoop`` tell mechanism assumes fixed values, which is why this study
    drives its own rounds instead of a ``LoopRunner``);
-5. pick the next points by label entropy of ``{q > chi2 quantile}`` with
+5. pick the next points by label entropy of ``{q > threshold}`` (the chi-square quantile, or with
+   ``statistic="cls"`` the point-dependent ``q`` at which asymptotic CLs reaches ``1 - cl``) with
    ``sigma^2 = GP variance + ensemble variance of q`` (the ensemble term makes the loop simulate where the
    contour is uncertain because of too little training data there);
 6. stop when the share of grid points whose label changed since the previous round is below ``tolerance``.
@@ -30,10 +32,13 @@ from typing import Any
 import numpy as np
 
 from active_science.exceptions import InvalidInputError, StoreError
+from active_science.execution import RetryPolicy, make_executor
 from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio.estimator import RatioEstimator
+from active_science.ratio.gold_objective import GoldObjective, run_gold_tasks
 from active_science.ratio.inference import wilks_threshold
-from active_science.ratio.mining import reference_training_set, spawn_seeds
+from active_science.ratio_scan_data import check_events, cls_q_threshold
+from active_science.seeding import point_seed
 from active_science.simulation import Simulation
 from active_science.store import Store
 from active_science.surrogates.gp import GPSurrogate
@@ -85,7 +90,7 @@ class RatioScan:
 
     Args:
         simulator: a simulator with gold (``simulate(theta, seed=, num_events=, gold=, theta_refs=)``) and a ``space``.
-        x_obs: `(n, x_dim)` observed events (or the support of an Asimov dataset).
+        x_obs: `(n, x_dim)` observed events (or the support of an Asimov dataset); a `(n,)` vector for ``x_dim = 1``.
         grid: `(m, d)` dense candidate theta points (contour, acquisition and convergence are evaluated on it).
         weights: `(n,)` event weights (expected counts for Asimov data), None for observed events.
         expected_events: ``nu(theta)`` for the Poisson rate term, or None.
@@ -93,10 +98,16 @@ class RatioScan:
         method: estimator method (``"alices"`` default; gold makes it sample-efficient).
         events_per_point: numerator events per chosen theta (the same number of reference events is drawn).
         initial_points, batch_size: points of round 0 and of each later round.
-        cl: confidence level of the excluded region ``{q > chi2_d(cl)}``.
+        cl: confidence level of the excluded region: ``{q > chi2_d(cl)}`` (``statistic="chi2"``, Wilks) or
+            ``{CLs < 1 - cl}`` (``statistic="cls"``).
+        statistic: ``"chi2"`` or ``"cls"`` (asymptotic CLs from ``q`` and ``q_A``, SCIENCE.md section 5; ``q_A`` is
+            ``q`` of ``null_data`` under the same estimator).
+        null_data: ``(x, weights)`` the Asimov data of the null (background-only) hypothesis; needed for ``"cls"``.
         tolerance: stop when fewer than this share of grid labels changed between rounds.
         ensemble_size, network, training: the estimator.
-        seed: everything random derives from it.
+        seed: everything random derives from it (the simulator seed of point ``i`` is ``point_seed(seed, i)``).
+        executor: ``"serial"``, ``"ray"`` or an executor object: where a round's gold simulations run.
+        executor_options: e.g. ``{"address": ..., "num_cpus": 2}`` for Ray; ``retry`` the retry policy.
         store: optional HDF5 study file (resumable); ``force`` overwrites an existing one.
         store_config: JSON-able settings recorded in the study file (the CLI stores its ``[study]`` table there).
 
@@ -130,19 +141,35 @@ class RatioScan:
         network: NetworkConfig | None = None,
         training: TrainingConfig | None = None,
         seed: int = 0,
+        statistic: str = "chi2",
+        null_data: tuple[np.ndarray, np.ndarray | None] | None = None,
+        executor: Any = "serial",
+        executor_options: dict[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
         store: str | Path | None = None,
         force: bool = False,
         store_config: dict[str, Any] | None = None,
     ) -> None:
         self.simulator = simulator
-        x = np.asarray(x_obs, dtype=float)
-        self.x_obs = x[:, None] if x.ndim == 1 else x
+        x_dim = getattr(simulator, "x_dim", None)
+        if x_dim is None:
+            x_arr = np.asarray(x_obs, dtype=float)
+            x_dim = 1 if x_arr.ndim == 1 else (x_arr.shape[1] if x_arr.ndim == 2 else -1)
+        self.x_obs, self.weights = check_events(x_obs, x_dim, weights=weights)
         g = np.asarray(grid, dtype=float)
         self.grid = g[:, None] if g.ndim == 1 else g
         d = simulator.space.dim
         if self.grid.ndim != 2 or self.grid.shape[1] != d or len(self.grid) < 2:
             raise InvalidInputError(f"grid has shape {self.grid.shape}; pass (m, {d}) points with m >= 2")
-        self.weights = None if weights is None else np.asarray(weights, dtype=float).reshape(-1)
+        if statistic not in ("chi2", "cls"):
+            raise InvalidInputError(f"statistic={statistic!r} is unknown; use 'chi2' (Wilks) or 'cls' (asymptotic CLs)")
+        self.statistic = statistic
+        self.null_data: tuple[np.ndarray, np.ndarray | None] | None = None
+        if statistic == "cls":
+            if null_data is None:
+                raise InvalidInputError("statistic='cls' needs null_data=(x, weights): the Asimov data of the null hypothesis")
+            self.null_data = check_events(null_data[0], x_dim, weights=null_data[1], name="null_data x")
+        self.alpha = 1.0 - float(cl)
         self.expected_events = expected_events
         ref = simulator.space.from_unit(np.full((1, d), 0.5))[0] if theta_ref is None else np.asarray(theta_ref, float)
         self.theta_ref = np.asarray(ref, dtype=float).reshape(-1)
@@ -156,6 +183,8 @@ class RatioScan:
         self.tolerance = float(tolerance)
         self.training = training if training is not None else TrainingConfig(max_epochs=60, patience=10)
         self.seed = int(seed)
+        self._executor_spec, self._executor_options, self._retry = executor, dict(executor_options or {}), retry
+        self._executor: Any = None
         self.estimator = RatioEstimator(
             method,  # type: ignore[arg-type]
             theta_ref=self.theta_ref,
@@ -173,27 +202,59 @@ class RatioScan:
             )
 
     # ------------------------------------------------------------------------------------------------ statistic
-    def q_members(self, thetas: np.ndarray) -> np.ndarray:
-        """``q`` `(members, k)` of each ensemble member at `(k, d)` points (relative to the grid minimum of the mean)."""
-        thetas = np.asarray(thetas, dtype=float).reshape(-1, self.grid.shape[1])
-        pts = np.concatenate([self.grid, thetas])
-        w = np.ones(len(self.x_obs)) if self.weights is None else self.weights
-        q = np.stack([-2.0 * (self.estimator.predict(self.x_obs, th).members @ w) for th in pts], axis=1)
+    def _raw_q(self, x: np.ndarray, weights: np.ndarray | None, pts: np.ndarray) -> np.ndarray:
+        """``-2 sum_i w_i log r_hat(x_i | theta)`` (plus the rate term) `(members, k)` at `(k, d)` points."""
+        w = np.ones(len(x)) if weights is None else weights
+        q = np.stack([-2.0 * (self.estimator.predict(x, th).members @ w) for th in pts], axis=1)
         if self.expected_events is not None:
             n = float(w.sum())
             q -= 2.0 * np.array([n * np.log(self.expected_events(th)) - self.expected_events(th) for th in pts])
+        return q
+
+    def q_members(self, thetas: np.ndarray, *, data: str = "observed") -> np.ndarray:
+        """``q`` `(members, k)` of each ensemble member at `(k, d)` points (relative to the grid minimum of the mean).
+
+        ``data="null"`` gives ``q_A``: the same statistic on the Asimov data of the null hypothesis.
+        """
+        thetas = np.asarray(thetas, dtype=float).reshape(-1, self.grid.shape[1])
+        x, w = (self.x_obs, self.weights) if data == "observed" else self.null_data  # type: ignore[misc]
+        q = self._raw_q(x, w, np.concatenate([self.grid, thetas]))
         q -= q[:, : len(self.grid)].mean(axis=0).min()
         return q[:, len(self.grid) :]
 
+    def thresholds(self) -> np.ndarray:
+        """`(m,)` the ``q`` above which each grid point is excluded (constant for ``"chi2"``; from ``q_A`` for ``"cls"``)."""
+        if self.statistic == "chi2":
+            return np.full(len(self.grid), self.threshold)
+        q_a = self.q_members(self.grid, data="null").mean(axis=0)
+        return cls_q_threshold(q_a, self.alpha)
+
+    def cls(self) -> np.ndarray:
+        """`(m,)` asymptotic CLs on the grid from the ensemble-mean ``q`` and ``q_A`` (``statistic="cls"`` only)."""
+        from active_science.stats.asymptotics import cls_from_q
+
+        if self.null_data is None:
+            raise InvalidInputError("CLs needs the null hypothesis' Asimov data: build the scan with statistic='cls', null_data=...")
+        return cls_from_q(self.q_members(self.grid).mean(axis=0), self.q_members(self.grid, data="null").mean(axis=0)).cls
+
     def excluded(self) -> np.ndarray:
         """Boolean `(m,)`: grid points with ``q > threshold`` under the current estimator (ensemble mean)."""
-        return self.q_members(self.grid).mean(axis=0) > self.threshold
+        return self.q_members(self.grid).mean(axis=0) > self.thresholds()
 
     # ------------------------------------------------------------------------------------------------ loop
-    def _simulate(self, thetas: np.ndarray, round: int) -> list[Simulation]:
-        theta0 = np.repeat(thetas, self.events_per_point, axis=0)
-        seed = spawn_seeds(self.seed, round + 2)[-1]
-        return reference_training_set(self.simulator, theta0, self.theta_ref, seed=seed)
+    def simulate(self, thetas: np.ndarray, *, first_id: int | None = None) -> tuple[np.ndarray, list[Simulation]]:
+        """Gold training simulations at `(k, d)` points, one executor task each (point ``i`` seeded by its id).
+
+        Returns the points that succeeded and their simulations (numerator and reference events per point).
+        """
+        if self._executor is None:
+            objective = GoldObjective(self.simulator, self.theta_ref, self.events_per_point)
+            self._executor = make_executor(self._executor_spec, objective, retry=self._retry, **self._executor_options)
+        first = len(self.points) if first_id is None else int(first_id)
+        thetas = np.asarray(thetas, dtype=float).reshape(-1, self.grid.shape[1])
+        seeds = [point_seed(self.seed, first + k) for k in range(len(thetas))]
+        done = run_gold_tasks(self._executor, thetas, seeds, first_id=first)
+        return thetas[[k for k, _ in done]], [s for _, sims in done for s in sims]
 
     def _propose(self, q_grid: np.ndarray, round: int) -> np.ndarray:
         """Label entropy on the grid with GP variance (q at simulated points) plus ensemble variance, greedy batch."""
@@ -205,7 +266,7 @@ class RatioScan:
             mean, gp_var = gp.predict(space.to_unit(self.grid))
         ens_var = q_grid.var(axis=0, ddof=1) if len(q_grid) > 1 else 0.0
         sigma = np.sqrt(gp_var + ens_var + 1e-12)
-        z = np.abs(mean - self.threshold) / sigma
+        z = np.abs(mean - np.minimum(self.thresholds(), 1e300)) / sigma
         score = -z  # label entropy is monotone decreasing in |z|
         chosen: list[int] = []
         unit = space.to_unit(self.grid)
@@ -224,7 +285,7 @@ class RatioScan:
             pts = self.simulator.space.from_unit(np.random.default_rng(self.seed).random((self.initial_points, self.grid.shape[1])))
         else:
             pts = self._propose(self.q_members(self.grid), r)
-        sims = self._simulate(pts, r)
+        pts, sims = self.simulate(pts)
         self.points = np.concatenate([self.points, pts])
         self.n_events += int(sum(len(s) for s in sims))
         self.estimator.append(sims).train(self.training)
@@ -294,6 +355,10 @@ class RatioScan:
         return scan
 
     def close(self) -> None:
+        """Shut the executor down and close the study file."""
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
         if self._store is not None:
             self._store.close()
             self._store = None
