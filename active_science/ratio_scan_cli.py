@@ -4,6 +4,11 @@ The data and exact truth come from a reference problem (:func:`~active_science.r
 ``task = "galton"`` (1 parameter, Asimov data) or ``"weinberg"`` (sin2w and g_f, an observed dataset). The report
 prints the balanced accuracy of the learnt 95 % CL excluded region against the exact-likelihood one.
 
+Further keys: ``x_obs = "events.npy"`` (read with ``allow_pickle=False``) or ``"file.h5:group/dataset"`` replaces
+the task's data by observed events (path relative to the config file); ``statistic = "cls"`` (with
+``theta_null = [...]``, default the task's true point) excludes ``{CLs < 1 - cl}`` from asymptotic CLs instead of
+``{q > chi2 quantile}``; ``executor = "ray"`` (``num_cpus``, ``address``) runs each round's gold simulations on Ray.
+
 Example:
     >>> import os, tempfile
     >>> p = Path(tempfile.mkdtemp()) / "r.toml"
@@ -26,6 +31,7 @@ _DEFAULTS: dict[str, Any] = {
     "kind": "ratio_scan", "task": "galton", "store": "ratio_scan.h5", "grid_size": 121, "method": "alice",
     "events_per_point": 100, "initial_points": 3, "batch_size": 1, "ensemble_size": 3, "hidden": [32, 32],
     "max_epochs": 60, "patience": 10, "cl": 0.95, "tolerance": 0.005, "max_rounds": 10, "seed": 0,
+    "statistic": "chi2", "theta_null": None, "x_obs": None, "executor": "serial", "num_cpus": None, "address": None,
 }  # fmt: skip
 
 
@@ -37,19 +43,31 @@ def load_ratio_config(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"[study] has unknown keys {unknown}; valid keys: {', '.join(sorted(_DEFAULTS))}")
     cfg = {**_DEFAULTS, **study}
     cfg["store"] = str(relative_to_config(cfg["store"], Path(path).resolve().parent))
-    return cfg
+    if cfg["x_obs"] is not None:
+        file, sep, dataset = str(cfg["x_obs"]).partition(":")
+        cfg["x_obs"] = str(relative_to_config(file, Path(path).resolve().parent)) + sep + dataset
+    return {k: v for k, v in cfg.items() if v is not None or k in ("x_obs", "theta_null")}
 
 
 def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     from active_science.ratio.config import NetworkConfig, TrainingConfig
     from active_science.ratio_scan_tasks import ratio_task
 
-    task = ratio_task(cfg["task"], grid_size=int(cfg["grid_size"]), cl=float(cfg["cl"]), seed=int(cfg["seed"]))
+    from active_science.ratio_scan_data import read_events
+
+    x_obs = None if cfg.get("x_obs") is None else read_events(cfg["x_obs"])
+    task = ratio_task(
+        cfg["task"], grid_size=int(cfg["grid_size"]), cl=float(cfg["cl"]), seed=int(cfg["seed"]), x_obs=x_obs,
+        statistic=cfg.get("statistic", "chi2"), theta_null=cfg.get("theta_null"),
+    )  # fmt: skip
+    options = {k: cfg[k] for k in ("num_cpus", "address") if cfg.get(k) is not None}
     kwargs = dict(
         weights=task.weights, method=cfg["method"], events_per_point=cfg["events_per_point"], initial_points=cfg["initial_points"],
         batch_size=cfg["batch_size"], cl=cfg["cl"], tolerance=cfg["tolerance"], ensemble_size=cfg["ensemble_size"],
         network=NetworkConfig(hidden=tuple(cfg["hidden"])), training=TrainingConfig(max_epochs=cfg["max_epochs"], patience=cfg["patience"]),
-        seed=cfg["seed"],
+        seed=cfg["seed"], statistic=cfg.get("statistic", "chi2"),
+        null_data=None if task.null_x is None else (task.null_x, task.null_weights),
+        executor=cfg.get("executor", "serial"), executor_options=options,
     )  # fmt: skip
     return task, kwargs
 
@@ -88,10 +106,12 @@ def resume_ratio(path: Path, *, max_evaluations: int | None, executor: str | Non
     from active_science.ratio_scan import RatioScan
     from active_science.store import Store
 
-    if executor is not None or address is not None:
-        raise ConfigError("a ratio scan simulates in-process; drop --executor / --address")
     with Store.open(path) as st:
         cfg = dict(st.config["study"])
+    if executor is not None:
+        cfg["executor"] = executor
+    if address is not None:
+        cfg["address"] = address
     task, kwargs = _build(cfg)
     scan = RatioScan.resume(path, task.simulator, task.x_obs, task.grid, **kwargs)
     rounds = int(cfg["max_rounds"]) if max_evaluations is None else len(scan.history) + int(max_evaluations)

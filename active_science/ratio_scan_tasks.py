@@ -5,6 +5,10 @@
 - ``weinberg``: e+e- -> mu+mu- with ``(sin2w, g_f)`` (2 parameters), an observed dataset drawn at the true point,
   exact ``q`` from the closed-form smeared angular pdf.
 
+``x_obs=`` replaces the task's data by the user's events (the exact contour is recomputed on them);
+``statistic="cls"`` adds the Asimov data of a null hypothesis (``theta_null``) and the exact region
+``{CLs < 1 - cl}`` from the exact ``q`` and ``q_A``.
+
 Example:
     >>> t = ratio_task("galton", grid_size=61)
     >>> t.grid.shape, bool(t.excluded.any() and not t.excluded.all())
@@ -33,6 +37,7 @@ class ScanTask:
         x_obs: `(n, x_dim)` events; ``weights`` `(n,)` their Asimov weights or None.
         grid: `(m, d)` dense theta grid.
         q_exact: `(m,)` exact ``-2 log LR`` on the grid; ``excluded`` `(m,)` its 95 % CL excluded region.
+        null_x, null_weights: the Asimov data of the null hypothesis (``statistic="cls"`` only, else None).
     """
 
     name: str
@@ -42,18 +47,35 @@ class ScanTask:
     grid: np.ndarray
     q_exact: np.ndarray
     excluded: np.ndarray
+    null_x: np.ndarray | None = None
+    null_weights: np.ndarray | None = None
 
 
-def ratio_task(name: str, *, grid_size: int = 121, cl: float = 0.95, seed: int = 0) -> ScanTask:
-    """Build a reference task (``"galton"`` or ``"weinberg"``); ``grid_size`` points per axis."""
+def _asimov(sim: Any, name: str, theta: np.ndarray, n: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Asimov data of ``n`` events at ``theta``: exact expected counts on the Galton support; for the continuous
+    Weinberg angle 20 000 simulated events weighted ``n / 20 000`` (their q is computed exactly on the same events)."""
+    if name == "galton":
+        p = sim.probabilities(theta[None])[0]
+        keep = p > 1e-12
+        return np.arange(sim.n_nails, dtype=float)[keep, None], n * p[keep]
+    x = sim.simulate(theta, seed=seed + 1, num_events=20_000).x
+    return x, np.full(len(x), n / len(x))
+
+
+def ratio_task(
+    name: str, *, grid_size: int = 121, cl: float = 0.95, seed: int = 0, x_obs: np.ndarray | None = None,
+    statistic: str = "chi2", theta_null: Any = None,
+) -> ScanTask:  # fmt: skip
+    """Build a reference task (``"galton"`` or ``"weinberg"``); ``grid_size`` points per axis.
+
+    ``x_obs`` `(n, x_dim)`: the user's events instead of the task's data; ``statistic="cls"``: truth from
+    asymptotic CLs with the Asimov data of ``theta_null`` (default: the task's true point) as the null hypothesis.
+    """
     if name == "galton":
         from active_science.simulators.galton import GaltonBoard
 
         sim: Any = GaltonBoard()
-        support = np.arange(sim.n_nails, dtype=float)[:, None]
-        p = sim.probabilities(np.array([-0.7]))[0]
-        keep = p > 1e-12
-        x, w = support[keep], 60.0 * p[keep]  # Asimov data of 60 balls at theta = -0.7
+        x, w = _asimov(sim, name, np.array([-0.7]), 60.0, seed)  # Asimov data of 60 balls at theta = -0.7
         grid = np.linspace(-1.0, -0.4, grid_size)[:, None]
     elif name == "weinberg":
         from active_science.simulators.weinberg import Weinberg
@@ -66,7 +88,23 @@ def ratio_task(name: str, *, grid_size: int = 121, cl: float = 0.95, seed: int =
         grid = np.stack(np.meshgrid(a, b, indexing="ij"), axis=-1).reshape(-1, 2)
     else:
         raise InvalidInputError(f"task {name!r} is unknown; use 'galton' or 'weinberg'")
-    scan = likelihood_scan(lambda xx, th: sim.log_likelihood(xx, th), x, grid, weights=w)
-    # likelihood_scan sorts a 1D grid; ours is already sorted, so scan.q lines up with grid
-    q = scan.q
-    return ScanTask(name, sim, x, w, grid, q, q > wilks_threshold(cl, grid.shape[1]))
+    if x_obs is not None:
+        from active_science.ratio_scan_data import check_events
+
+        x, w = check_events(x_obs, x.shape[1])[0], None
+    loglik = lambda xx, th: sim.log_likelihood(xx, th)  # noqa: E731
+    # likelihood_scan sorts a 1D grid; ours is already sorted, so its q lines up with grid
+    q = likelihood_scan(loglik, x, grid, weights=w).q
+    if statistic == "chi2":
+        return ScanTask(name, sim, x, w, grid, q, q > wilks_threshold(cl, grid.shape[1]))
+    if statistic != "cls":
+        raise InvalidInputError(f"statistic={statistic!r} is unknown; use 'chi2' or 'cls'")
+    from active_science.stats.asymptotics import cls_from_q
+
+    true_point = np.array([-0.7]) if name == "galton" else np.array([0.23, 1.17])
+    null = true_point if theta_null is None else np.asarray(theta_null, dtype=float).reshape(-1)
+    n = float(len(x) if w is None else w.sum())
+    xa, wa = _asimov(sim, name, null, n, seed)
+    q_a = likelihood_scan(loglik, xa, grid, weights=wa).q
+    excluded = cls_from_q(q, q_a).cls < 1.0 - cl
+    return ScanTask(name, sim, x, w, grid, q, excluded, xa, wa)

@@ -63,7 +63,7 @@ def run_static(task, s: dict, seed: int, training: TrainingConfig, ladder: list[
             task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
             ensemble_size=3, network=s["network"], training=training, seed=seed,
         )  # fmt: skip
-        sims = scan._simulate(order[:k], 0)
+        _, sims = scan.simulate(order[:k])
         scan.estimator.append(sims).train(training)
         curve.append((int(sum(len(x) for x in sims)), balanced_accuracy(scan.excluded(), task.excluded)))
     return curve
@@ -79,19 +79,28 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--task", default="galton", choices=["galton", "weinberg"])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--events-per-point", type=int, default=None, help="override the task's events per theta point")
+    ap.add_argument("--max-points", type=int, default=None, help="override the number of theta points (budget)")
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed ... first_seed + seeds - 1 (split runs)")
+    ap.add_argument("--static-every", type=int, default=1, help="train the static design at every k-th budget of the ladder")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
     s = settings(args.task, args.quick)
+    if args.events_per_point is not None:
+        s["events_per_point"] = args.events_per_point
+    if args.max_points is not None:
+        s["max_points"] = args.max_points
     task = ratio_task(args.task, grid_size=s["grid"])
     training = TrainingConfig(max_epochs=150, patience=15)
     rows: list[dict] = []
     per_method: dict[str, list] = {"active": [], "static": []}
     ladder = list(range(s["initial_points"], s["max_points"] + 1, s["batch_size"]))
-    for seed in range(args.seeds):
+    static_ladder = sorted(set(ladder[:: args.static_every]) | {ladder[-1]})
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         for method in ("active", "static"):
             t0 = time.time()
-            curve = run_active(task, s, seed, training) if method == "active" else run_static(task, s, seed, training, ladder)
+            curve = run_active(task, s, seed, training) if method == "active" else run_static(task, s, seed, training, static_ladder)
             secs = time.time() - t0
             reach = first_reaching(curve)
             for n, ba in curve:

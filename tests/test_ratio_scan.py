@@ -119,3 +119,32 @@ def test_weinberg_two_parameter_statistic_is_exact_with_the_exact_ratio():
     scan.estimator = _ExactRatio(task.simulator, scan.theta_ref)  # type: ignore[assignment]
     np.testing.assert_allclose(scan.q_members(task.grid)[0], task.q_exact, atol=1e-6)
     np.testing.assert_array_equal(scan.excluded(), task.excluded)
+
+
+def test_cls_statistic_with_the_exact_ratio_gives_the_exact_cls_region():
+    from active_science.stats.asymptotics import cls_from_q
+
+    task = ratio_task("galton", grid_size=61, statistic="cls", theta_null=[-0.55])
+    scan = RatioScan(task.simulator, task.x_obs, task.grid, weights=task.weights, statistic="cls",
+                     null_data=(task.null_x, task.null_weights), **SMALL)  # fmt: skip
+    scan.estimator = _ExactRatio(task.simulator, scan.theta_ref)  # type: ignore[assignment]
+    # independent truth: exact q and q_A from the board's forward recursion (likelihood_scan), then CCGV asymptotics
+    q_a = likelihood_scan(task.simulator.log_likelihood, task.null_x, task.grid, weights=task.null_weights).q
+    exact = cls_from_q(task.q_exact, q_a).cls
+    np.testing.assert_allclose(scan.cls(), exact, rtol=1e-6)  # same sums in another order
+    np.testing.assert_array_equal(scan.excluded(), exact < 0.05)
+    np.testing.assert_array_equal(scan.excluded(), task.excluded)
+    # CLs is not the chi-square region: the comparison would be vacuous if they coincided
+    assert np.any(task.excluded != ratio_task("galton", grid_size=61).excluded)
+
+
+def test_user_data_shapes_and_cls_settings_are_checked():
+    task = ratio_task("weinberg", grid_size=5)
+    with pytest.raises(InvalidInputError, match=r"x_obs has shape \(10, 3\); pass \(n, 1\)"):
+        RatioScan(task.simulator, np.zeros((10, 3)), task.grid)
+    with pytest.raises(InvalidInputError, match="null_data"):
+        RatioScan(task.simulator, task.x_obs, task.grid, statistic="cls")
+    with pytest.raises(InvalidInputError, match="statistic='wilks'"):
+        RatioScan(task.simulator, task.x_obs, task.grid, statistic="wilks")
+    scan = RatioScan(task.simulator, task.x_obs[:, 0], task.grid)  # a (n,) vector of 1D events is accepted
+    assert scan.x_obs.shape == (len(task.x_obs), 1)

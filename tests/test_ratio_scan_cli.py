@@ -40,3 +40,16 @@ def test_unknown_key_is_a_config_error(tmp_path):
     cfg.write_text('[study]\nkind = "ratio_scan"\nevents = 5\n')
     with pytest.raises(ConfigError, match="events"):
         load_ratio_config(cfg)
+
+
+def test_observed_events_from_npy_and_cls(tmp_path, capsys):
+    import numpy as np
+
+    from active_science.simulators.galton import GaltonBoard
+
+    np.save(tmp_path / "balls.npy", GaltonBoard().simulate([-0.75], seed=1, num_events=40).x)
+    cfg = tmp_path / "o.toml"
+    cfg.write_text(TOML.replace('store = "g.h5"', 'store = "o.h5"\nx_obs = "balls.npy"\nstatistic = "cls"\ntheta_null = [-0.6]'))
+    assert run_config(cfg, force=False, progress=False) == 0
+    assert "balanced accuracy" in capsys.readouterr().out
+    assert load_ratio_config(cfg)["x_obs"] == str(tmp_path / "balls.npy")  # relative to the config file

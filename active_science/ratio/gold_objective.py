@@ -26,7 +26,7 @@ from active_science.exceptions import SimulationError
 from active_science.ratio.mining import reference_training_set
 from active_science.simulation import Simulation
 
-__all__ = ["GoldBatch", "GoldObjective", "run_gold_tasks"]
+__all__ = ["GoldBatch", "GoldObjective", "run_gold_tasks", "to_simulations"]
 
 logger = logging.getLogger(__name__)
 
