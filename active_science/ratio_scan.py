@@ -278,10 +278,15 @@ class RatioScan:
                 break
         return self.grid[chosen]
 
-    def step(self) -> RatioScanRound:
-        """One round: choose points, simulate with gold, warm-start retrain, recompute q, check the contour change."""
+    def step(self, *, points: np.ndarray | None = None) -> RatioScanRound:
+        """One round: choose points, simulate with gold, warm-start retrain, recompute q, check the contour change.
+
+        ``points`` `(k, d)` overrides the choice (a static design run through the same simulate-retrain rounds).
+        """
         r = len(self.history)
-        if r == 0:
+        if points is not None:
+            pts = np.asarray(points, dtype=float).reshape(-1, self.grid.shape[1])
+        elif r == 0:
             pts = self.simulator.space.from_unit(np.random.default_rng(self.seed).random((self.initial_points, self.grid.shape[1])))
         else:
             pts = self._propose(self.q_members(self.grid), r)

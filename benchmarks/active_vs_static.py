@@ -3,8 +3,9 @@
 Both methods train the same estimator (ALICES, ensemble, same network and training settings) on gold
 simulations of ``events_per_point`` numerator events per theta point plus as many reference events. ``active`` is
 :class:`~active_science.ratio_scan.RatioScan` (entropy of the contour label with GP + ensemble variance, warm-start
-retraining); ``static`` draws its theta points uniformly up front and trains from scratch, at each budget of a
-ladder (the same point counts the active rounds reach). Balanced accuracy of the 95 % CL excluded region is
+retraining); ``static`` draws its theta points uniformly up front and feeds them, in that order, through the same
+simulate / warm-start-retrain rounds (``RatioScan.step(points=...)``), evaluated at each budget of a ladder
+(every ``--static-every``-th point count up to ``--static-max-points``). Balanced accuracy of the 95 % CL excluded region is
 measured on a dense grid against the exact-likelihood region.
 
     python -m benchmarks.active_vs_static --quick --out F.json
@@ -35,10 +36,14 @@ METHOD = "alice"
 
 
 def settings(task: str, quick: bool) -> dict:
+    """Per-task budgets. The full Galton run uses 1000 events per point: the q error at the contour scales like
+    ``sqrt(n_obs / events near the boundary)`` (see the report), so 0.98 needs ~10^4 events near each edge."""
     net = NetworkConfig(hidden=(32, 32))
     if task == "galton":
-        return dict(events_per_point=200, initial_points=3, batch_size=1, max_points=12 if quick else 20, grid=121, network=net)
-    return dict(events_per_point=200, initial_points=5, batch_size=2, max_points=15 if quick else 25, grid=31, network=net)
+        if quick:
+            return dict(events_per_point=200, initial_points=3, batch_size=1, max_points=12, static_max_points=12, static_every=1, grid=121, network=net)
+        return dict(events_per_point=1000, initial_points=3, batch_size=2, max_points=21, static_max_points=41, static_every=2, grid=121, network=net)
+    return dict(events_per_point=200, initial_points=5, batch_size=2, max_points=15 if quick else 25, static_max_points=15 if quick else 25, static_every=1, grid=31, network=net)
 
 
 def run_active(task, s: dict, seed: int, training: TrainingConfig) -> list[tuple[int, float]]:
@@ -55,22 +60,71 @@ def run_active(task, s: dict, seed: int, training: TrainingConfig) -> list[tuple
 
 
 def run_static(task, s: dict, seed: int, training: TrainingConfig, ladder: list[int]) -> list[tuple[int, float]]:
+    """Uniform points drawn up front, fed to the same simulate / warm-start-retrain rounds as the active loop."""
     curve = []
     rng = np.random.default_rng(10_000 + seed)
     order = task.simulator.space.from_unit(rng.random((max(ladder), task.grid.shape[1])))
+    scan = RatioScan(
+        task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
+        ensemble_size=3, network=s["network"], training=training, seed=seed,
+    )  # fmt: skip
+    done = 0
     for k in ladder:
-        scan = RatioScan(
-            task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
-            ensemble_size=3, network=s["network"], training=training, seed=seed,
-        )  # fmt: skip
-        _, sims = scan.simulate(order[:k])
-        scan.estimator.append(sims).train(training)
-        curve.append((int(sum(len(x) for x in sims)), balanced_accuracy(scan.excluded(), task.excluded)))
+        r = scan.step(points=order[done:k])
+        done = k
+        curve.append((r.n_events, balanced_accuracy(r.excluded, task.excluded)))
     return curve
 
 
 def first_reaching(curve: list[tuple[int, float]], target: float = TARGET) -> int | None:
     return next((n for n, ba in curve if ba >= target), None)
+
+
+def summarise(rows: list[dict], task: str) -> list[dict]:
+    """Median rows per method over the per-seed rows (printed as a table); a run that never reached the target
+    counts as infinitely many events, so the median is null when half the seeds or more never reached it."""
+    out: list[dict] = []
+    print(f"\n{'method':8s} {'seeds':>5s} {'median sims_to_' + str(TARGET):>22s} {'median final BA':>16s} {'budget':>8s}")
+    medians = {}
+    for method in ("active", "static"):
+        mine = [r for r in rows if r["method"] == method and r["seed"] is not None and r["task"] == task]
+        if not mine:
+            continue
+
+        def per_seed(metric: str, mine: list[dict] = mine) -> list[dict]:
+            return sorted((r for r in mine if r["metric"] == metric and (metric != "balanced_accuracy" or r.get("final"))), key=lambda r: r["seed"])
+
+        reach = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed(f"simulations_to_{TARGET}")], dtype=float)
+        r95 = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed("simulations_to_0.95")], dtype=float)
+        finals = per_seed("balanced_accuracy")
+        med, med95 = float(np.median(reach)), float(np.median(r95))
+        ba = float(np.median([r["value"] for r in finals]))
+        n_final = int(max(r["n_simulations"] for r in finals))
+        medians[method] = (med, n_final)
+        common = dict(task=task, method=method, seed=None, n_simulations=n_final, statistic="median", n_seeds=len(finals))
+        out.append(dict(common, metric=f"simulations_to_{TARGET}", value=med if np.isfinite(med) else None))
+        out.append(dict(common, metric="balanced_accuracy", value=ba, final=True))
+        out.append(dict(common, metric="simulations_to_0.95", value=med95 if np.isfinite(med95) else None))
+        print(f"{method:8s} {len(finals):>5d} {med:>22} {ba:>16.4f} {n_final:>8d}   median events to 0.95: {med95}")
+    if "active" in medians and "static" in medians:
+        (a, _), (st, budget) = medians["active"], medians["static"]
+        if np.isfinite(a) and np.isfinite(st):
+            print(f"static / active events to {TARGET}: {st / a:.2f}x")
+        elif np.isfinite(a):
+            print(f"static did not reach {TARGET} within {budget} events: static / active >= {budget / a:.2f}x (a lower bound)")
+        else:
+            print(f"the active loop did not reach {TARGET} (median)")
+    return out
+
+
+def merge(paths: list[str], out: str | None) -> None:
+    """Pool per-seed rows of several runs (e.g. one process per seed) and recompute the medians."""
+    rows = [r for p in paths for r in json.load(open(p)) if r.get("seed") is not None]
+    for task in sorted({r["task"] for r in rows}):
+        rows += summarise(rows, task)
+    if out:
+        with open(out, "w") as f:
+            json.dump(rows, f, indent=1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,22 +135,28 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=None)
     ap.add_argument("--events-per-point", type=int, default=None, help="override the task's events per theta point")
     ap.add_argument("--max-points", type=int, default=None, help="override the number of theta points (budget)")
+    ap.add_argument("--static-max-points", type=int, default=None, help="static budget in points (default: the active one)")
     ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed ... first_seed + seeds - 1 (split runs)")
-    ap.add_argument("--static-every", type=int, default=1, help="train the static design at every k-th budget of the ladder")
+    ap.add_argument("--static-every", type=int, default=None, help="evaluate the static design at every k-th budget of its ladder")
+    ap.add_argument("--merge", nargs="+", default=None, help="pool the per-seed rows of these JSON files (no new runs)")
     args = ap.parse_args(argv)
+    if args.merge:
+        merge(args.merge, args.out)
+        return
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
     s = settings(args.task, args.quick)
     if args.events_per_point is not None:
         s["events_per_point"] = args.events_per_point
-    if args.max_points is not None:
-        s["max_points"] = args.max_points
+    for key in ("max_points", "static_max_points", "static_every"):
+        if getattr(args, key) is not None:
+            s[key] = getattr(args, key)
     task = ratio_task(args.task, grid_size=s["grid"])
-    training = TrainingConfig(max_epochs=150, patience=15)
+    training = TrainingConfig(max_epochs=100, patience=10)
     rows: list[dict] = []
-    per_method: dict[str, list] = {"active": [], "static": []}
     ladder = list(range(s["initial_points"], s["max_points"] + 1, s["batch_size"]))
-    static_ladder = sorted(set(ladder[:: args.static_every]) | {ladder[-1]})
+    full = list(range(s["initial_points"], s["static_max_points"] + 1, s["batch_size"]))
+    static_ladder = sorted(set(full[:: s["static_every"]]) | {full[-1]})
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         for method in ("active", "static"):
             t0 = time.time()
@@ -110,24 +170,8 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(dict(task=args.task, method=method, seed=seed, n_simulations=n_final, metric=f"simulations_to_{TARGET}", value=reach))
             rows.append(dict(task=args.task, method=method, seed=seed, n_simulations=n_final, metric="simulations_to_0.95", value=first_reaching(curve, 0.95)))
             rows.append(dict(task=args.task, method=method, seed=seed, n_simulations=n_final, metric="seconds", value=secs))
-            per_method[method].append((reach, ba_final, n_final, first_reaching(curve, 0.95)))
             print(f"{args.task:8s} {method:7s} seed {seed}: final BA {ba_final:.4f} at {n_final} events, to {TARGET}: {reach}, {secs:.0f} s", flush=True)
-    print(f"\n{'method':8s} {'median sims_to_' + str(TARGET):>22s} {'median final BA':>16s}")
-    medians = {}
-    for method, vals in per_method.items():
-        # a run that never reached the target counts as infinitely many events (null if the median is one of them)
-        reach = np.array([np.inf if r is None else r for r, _, _, _ in vals], dtype=float)
-        med = float(np.median(reach))
-        medians[method] = med
-        ba = float(np.median([b for _, b, _, _ in vals]))
-        r95 = float(np.median(np.array([np.inf if r is None else r for _, _, _, r in vals], dtype=float)))
-        n_final = vals[0][2]
-        rows.append(dict(task=args.task, method=method, seed=None, n_simulations=n_final, metric=f"simulations_to_{TARGET}", value=None if not np.isfinite(med) else med, statistic="median"))
-        rows.append(dict(task=args.task, method=method, seed=None, n_simulations=n_final, metric="balanced_accuracy", value=ba, statistic="median", final=True))
-        rows.append(dict(task=args.task, method=method, seed=None, n_simulations=n_final, metric="simulations_to_0.95", value=r95 if np.isfinite(r95) else None, statistic="median"))
-        print(f"{method:8s} {med:>22} {ba:>16.4f}   median events to 0.95: {r95}")
-    ratio = medians["static"] / medians["active"] if np.isfinite(medians["active"]) else float("nan")
-    print(f"static / active events to {TARGET}: {ratio:.2f}x (inf: static never reached it within its budget)")
+    rows += summarise(rows, args.task)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(rows, f, indent=1)
