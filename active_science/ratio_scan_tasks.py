@@ -64,12 +64,13 @@ def _asimov(sim: Any, name: str, theta: np.ndarray, n: float, seed: int) -> tupl
 
 def ratio_task(
     name: str, *, grid_size: int = 121, cl: float = 0.95, seed: int = 0, x_obs: np.ndarray | None = None,
-    statistic: str = "chi2", theta_null: Any = None,
+    statistic: str = "chi2", theta_null: Any = None, observed_events: int = 3000,
 ) -> ScanTask:  # fmt: skip
     """Build a reference task (``"galton"`` or ``"weinberg"``); ``grid_size`` points per axis.
 
     ``x_obs`` `(n, x_dim)`: the user's events instead of the task's data; ``statistic="cls"``: truth from
     asymptotic CLs with the Asimov data of ``theta_null`` (default: the task's true point) as the null hypothesis.
+    ``observed_events``: size of the Weinberg dataset (the estimator's per-event error enters ``q`` multiplied by it).
     """
     if name == "galton":
         from active_science.simulators.galton import GaltonBoard
@@ -81,7 +82,7 @@ def ratio_task(
         from active_science.simulators.weinberg import Weinberg
 
         sim = Weinberg(parameters=("sin2w", "g_f"), default_design=[75.0])  # below the pole: A_FB is sensitive
-        x = sim.simulate([0.23, 1.17], seed=seed, num_events=3000).x
+        x = sim.simulate([0.23, 1.17], seed=seed, num_events=int(observed_events)).x
         w = None
         a = np.linspace(0.18, 0.28, grid_size)
         b = np.linspace(1.0, 1.35, grid_size)

@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--static-max-points", type=int, default=None, help="static budget in points (default: the active one)")
     ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed ... first_seed + seeds - 1 (split runs)")
     ap.add_argument("--static-every", type=int, default=None, help="evaluate the static design at every k-th budget of its ladder")
+    ap.add_argument("--observed-events", type=int, default=3000, help="Weinberg: events in the observed dataset")
     ap.add_argument("--merge", nargs="+", default=None, help="pool the per-seed rows of these JSON files (no new runs)")
     args = ap.parse_args(argv)
     if args.merge:
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     for key in ("max_points", "static_max_points", "static_every"):
         if getattr(args, key) is not None:
             s[key] = getattr(args, key)
-    task = ratio_task(args.task, grid_size=s["grid"])
+    task = ratio_task(args.task, grid_size=s["grid"], observed_events=args.observed_events)
     training = TrainingConfig(max_epochs=100, patience=10)
     rows: list[dict] = []
     ladder = list(range(s["initial_points"], s["max_points"] + 1, s["batch_size"]))
