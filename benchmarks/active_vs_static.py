@@ -46,7 +46,7 @@ def settings(task: str, quick: bool) -> dict:
     return dict(events_per_point=200, initial_points=5, batch_size=2, max_points=15 if quick else 25, static_max_points=15 if quick else 25, static_every=1, grid=31, network=net)
 
 
-def run_active(task, s: dict, seed: int, training: TrainingConfig) -> list[tuple[int, float]]:
+def run_active(task, s: dict, seed: int, training: TrainingConfig, log=lambda n, ba: None) -> list[tuple[int, float]]:
     scan = RatioScan(
         task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
         initial_points=s["initial_points"], batch_size=s["batch_size"], tolerance=0.0, ensemble_size=3,
@@ -56,10 +56,11 @@ def run_active(task, s: dict, seed: int, training: TrainingConfig) -> list[tuple
     while len(scan.points) < s["max_points"]:
         r = scan.step()
         curve.append((r.n_events, balanced_accuracy(r.excluded, task.excluded)))
+        log(*curve[-1])
     return curve
 
 
-def run_static(task, s: dict, seed: int, training: TrainingConfig, ladder: list[int]) -> list[tuple[int, float]]:
+def run_static(task, s: dict, seed: int, training: TrainingConfig, ladder: list[int], log=lambda n, ba: None) -> list[tuple[int, float]]:
     """Uniform points drawn up front, fed to the same simulate / warm-start-retrain rounds as the active loop."""
     curve = []
     rng = np.random.default_rng(10_000 + seed)
@@ -73,6 +74,7 @@ def run_static(task, s: dict, seed: int, training: TrainingConfig, ladder: list[
         r = scan.step(points=order[done:k])
         done = k
         curve.append((r.n_events, balanced_accuracy(r.excluded, task.excluded)))
+        log(*curve[-1])
     return curve
 
 
@@ -139,6 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed ... first_seed + seeds - 1 (split runs)")
     ap.add_argument("--static-every", type=int, default=None, help="evaluate the static design at every k-th budget of its ladder")
     ap.add_argument("--observed-events", type=int, default=3000, help="Weinberg: events in the observed dataset")
+    ap.add_argument("--methods", nargs="+", default=["active", "static"], choices=["active", "static"])
+    ap.add_argument("--progress", default=None, help="append one JSON line per round to this file (partial results)")
     ap.add_argument("--merge", nargs="+", default=None, help="pool the per-seed rows of these JSON files (no new runs)")
     args = ap.parse_args(argv)
     if args.merge:
@@ -159,9 +163,19 @@ def main(argv: list[str] | None = None) -> None:
     full = list(range(s["initial_points"], s["static_max_points"] + 1, s["batch_size"]))
     static_ladder = sorted(set(full[:: s["static_every"]]) | {full[-1]})
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        for method in ("active", "static"):
+        for method in args.methods:
             t0 = time.time()
-            curve = run_active(task, s, seed, training) if method == "active" else run_static(task, s, seed, training, static_ladder)
+
+            def log(n: int, ba: float, method: str = method, seed: int = seed) -> None:
+                if args.progress:
+                    with open(args.progress, "a") as f:
+                        row = dict(task=args.task, method=method, seed=seed, n_simulations=n, metric="balanced_accuracy", value=ba, seconds=time.time() - t0)
+                        f.write(json.dumps(row) + "\n")
+
+            if method == "active":
+                curve = run_active(task, s, seed, training, log)
+            else:
+                curve = run_static(task, s, seed, training, static_ladder, log)
             secs = time.time() - t0
             reach = first_reaching(curve)
             for n, ba in curve:
