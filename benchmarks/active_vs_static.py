@@ -101,7 +101,7 @@ def summarise(rows: list[dict], task: str) -> list[dict]:
         finals = per_seed("balanced_accuracy")
         med, med95 = float(np.median(reach)), float(np.median(r95))
         ba = float(np.median([r["value"] for r in finals]))
-        n_final = int(max(r["n_simulations"] for r in finals))
+        n_final = int(min(r["n_simulations"] for r in finals))  # the smallest budget any seed reached (partial runs)
         medians[method] = (med, n_final)
         common = dict(task=task, method=method, seed=None, n_simulations=n_final, statistic="median", n_seeds=len(finals))
         out.append(dict(common, metric=f"simulations_to_{TARGET}", value=med if np.isfinite(med) else None))
@@ -119,9 +119,33 @@ def summarise(rows: list[dict], task: str) -> list[dict]:
     return out
 
 
+def _curve_rows(curve_rows: list[dict]) -> list[dict]:
+    """Per-seed summary rows (final BA, events to 0.98 / 0.95) from one run's per-round rows."""
+    first = curve_rows[0]
+    curve = [(r["n_simulations"], r["value"]) for r in sorted(curve_rows, key=lambda r: r["n_simulations"])]
+    n_final, ba_final = curve[-1]
+    common = dict(task=first["task"], method=first["method"], seed=first["seed"], n_simulations=n_final, partial=True)
+    return [
+        dict(common, metric="balanced_accuracy", value=ba_final, final=True),
+        dict(common, metric=f"simulations_to_{TARGET}", value=first_reaching(curve)),
+        dict(common, metric="simulations_to_0.95", value=first_reaching(curve, 0.95)),
+    ]
+
+
 def merge(paths: list[str], out: str | None) -> None:
-    """Pool per-seed rows of several runs (e.g. one process per seed) and recompute the medians."""
-    rows = [r for p in paths for r in json.load(open(p)) if r.get("seed") is not None]
+    """Pool per-seed rows of several runs (e.g. one process per seed) and recompute the medians.
+
+    ``.jsonl`` files are ``--progress`` logs of runs that may not have finished: their per-round rows are kept and
+    summarised up to the budget they reached (rows marked ``partial``).
+    """
+    rows: list[dict] = []
+    for p in paths:
+        if p.endswith(".jsonl"):
+            curve = [json.loads(line) for line in open(p) if line.strip()]
+            if curve:
+                rows += [dict(r, partial=True) for r in curve] + _curve_rows(curve)
+        else:
+            rows += [r for r in json.load(open(p)) if r.get("seed") is not None]
     for task in sorted({r["task"] for r in rows}):
         rows += summarise(rows, task)
     if out:
