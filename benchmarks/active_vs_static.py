@@ -10,6 +10,9 @@ measured on a dense grid against the exact-likelihood region.
 
     python -m benchmarks.active_vs_static --quick --out F.json
     python -m benchmarks.active_vs_static --task weinberg --seeds 3 --out W.json
+    # one process per seed and method, partial results kept round by round, then pooled:
+    python -m benchmarks.active_vs_static --seeds 1 --first-seed 3 --methods static --progress s3.jsonl --out s3.json
+    python -m benchmarks.active_vs_static --merge s*.json a*.jsonl --out ALL.json
 
 Rows: ``{task, method, seed, n_simulations, metric, value}`` with metric ``balanced_accuracy`` (per budget, and
 at the final budget with ``final: true``), ``simulations_to_0.98`` (events at the first budget reaching 0.98;
