@@ -85,7 +85,7 @@ def to_simulations(extras: Mapping[str, Any]) -> list[Simulation]:
     return out
 
 
-def run_gold_tasks(executor: Any, thetas: np.ndarray, seeds: Sequence[int], first_id: int = 0) -> list[tuple[int, list[Simulation]]]:
+def run_gold_tasks(executor: Any, thetas: np.ndarray, seeds: Sequence[int], *, first_id: int = 0) -> list[tuple[int, list[Simulation]]]:
     """Submit one task per point `(k, d)` and wait for all; returns ``(index, simulations)`` in point order.
 
     A point whose task failed after all retries is left out (logged); if every point failed,
