@@ -58,7 +58,7 @@ SBIBM_OUT   ?= benchmarks/results/sbibm.json
 $(SBIBM_STAMP): pyproject.toml
 	@test -x $(SBIBM_VENV)/bin/python || $(PYTHON) -m venv $(SBIBM_VENV)
 	$(SBIBM_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(SBIBM_VENV)/bin/python -m pip install --quiet -e ".[test]" "sbi==0.27.0" pyro-ppl pandas scikit-learn future
+	$(SBIBM_VENV)/bin/python -m pip install --quiet -e ".[test]" "sbi==0.27.0" pyro-ppl pandas scikit-learn future autograd
 	$(SBIBM_VENV)/bin/python -m pip install --quiet --no-deps sbibm
 	@rm -f $(SBIBM_VENV)/.installed-* && touch $(SBIBM_STAMP)
 

@@ -15,7 +15,9 @@ observations 1-10 (``--quick``: 1-3 and 1 000 only). Methods:
   (settings in :mod:`benchmarks.sbibm_sbi`).
 
 Metric: ``sbibm.metrics.c2st`` (sbibm's MLP classifier, 5-fold accuracy; 0.5 = indistinguishable from the reference
-posterior) between 10 000 draws of the method and sbibm's 10 000 reference draws. Rows
+posterior) between ``--num-samples`` draws of the method and as many of sbibm's reference draws (10 000, sbibm's
+standard; ``--quick``: 2 000, as one C2ST of 2 x 10 000 points took 3 minutes on the shared 2-core machine; fewer
+draws make the classifier weaker, so C2ST values are lower for every method alike). Rows
 ``{"task", "method", "seed" (= observation number), "n_simulations", "metric": "c2st", "value", "seconds",
 "train_seconds", "sample_seconds"}``; ``seconds`` is the wall time attributable to that observation (amortised
 methods: training time / observations + that observation's sampling). The JSON is rewritten after every method, so
@@ -24,12 +26,18 @@ a long run leaves usable partial results; ``--resume`` skips (task, method, budg
 
 from __future__ import annotations
 
+import os
+
+# one BLAS / OpenMP thread for sklearn's C2ST classifier and torch: the machine is shared (set before numpy loads)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import argparse
 import json
 import logging
 import math
-import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +57,8 @@ NUM_SAMPLES = 10_000
 NETWORK = NetworkConfig(hidden=(128, 128, 128), activation="silu")
 TRAINING = TrainingConfig(max_epochs=300, patience=20, learning_rate=2e-3, final_learning_rate=1e-5)
 ENSEMBLE = 5
-SAMPLER = SamplerConfig(num_samples=NUM_SAMPLES, num_chains=500, warmup=100, thin=5, num_init=50_000)
+SAMPLER = SamplerConfig(num_samples=NUM_SAMPLES, num_chains=500, warmup=100, thin=5, num_init=50_000, refine_map=False)
+QUICK_SAMPLES = 2000
 ROUNDS = 5
 
 
@@ -146,8 +155,8 @@ class Task:
     def observation(self, i: int) -> np.ndarray:
         return self.sbibm.get_observation(num_observation=i).double().numpy().reshape(-1)
 
-    def reference(self, i: int) -> np.ndarray:
-        return self.sbibm.get_reference_posterior_samples(num_observation=i).numpy()[:NUM_SAMPLES]
+    def reference(self, i: int, num_samples: int) -> np.ndarray:
+        return self.sbibm.get_reference_posterior_samples(num_observation=i).numpy()[:num_samples]
 
 
 def c2st(reference: np.ndarray, samples: np.ndarray) -> float:
@@ -156,7 +165,7 @@ def c2st(reference: np.ndarray, samples: np.ndarray) -> float:
     return float(sbibm_c2st(torch.as_tensor(reference, dtype=torch.float32), torch.as_tensor(samples, dtype=torch.float32))[0])
 
 
-def _ours(task: Task, n: int, obs: list[int], seed: int) -> list[tuple[int, np.ndarray, float, float]]:
+def _ours(task: Task, n: int, obs: list[int], seed: int, num_samples: int) -> list[tuple[int, np.ndarray, float, float]]:
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     theta = task.prior.sample(n, rng)
@@ -166,52 +175,52 @@ def _ours(task: Task, n: int, obs: list[int], seed: int) -> list[tuple[int, np.n
     train = time.perf_counter() - start
     start = time.perf_counter()
     x_obs = np.stack([task.observation(i) for i in obs])
-    post = RatioPosterior(est, task.prior).sample(x_obs, config=SAMPLER, seed=rng)
+    post = RatioPosterior(est, task.prior).sample(x_obs, config=replace(SAMPLER, num_samples=num_samples), seed=rng)
     each = (time.perf_counter() - start) / len(obs)
     return [(i, post.samples[k], train, each) for k, i in enumerate(obs)]
 
 
-def _ours_sequential(task: Task, n: int, i: int, seed: int) -> tuple[np.ndarray, float, float]:
+def _ours_sequential(task: Task, n: int, i: int, seed: int, num_samples: int) -> tuple[np.ndarray, float, float]:
     start = time.perf_counter()
     cfg = SequentialConfig(num_rounds=ROUNDS, training=TRAINING, sampler=SamplerConfig(num_samples=NUM_SAMPLES, refine_map=False))
     x_obs = task.observation(i)
     res = sequential_rounds(task.simulate, task.prior, x_obs, n, estimator=estimator(seed), config=cfg, seed=seed)
     train = time.perf_counter() - start
     start = time.perf_counter()
-    post = res.posterior.sample(x_obs[None], config=SAMPLER, seed=seed)
+    post = res.posterior.sample(x_obs[None], config=replace(SAMPLER, num_samples=num_samples), seed=seed)
     return post.samples[0], train, time.perf_counter() - start
 
 
-def run_method(task: Task, method: str, n: int, obs: list[int]) -> list[dict]:
+def run_method(task: Task, method: str, n: int, obs: list[int], *, num_samples: int = NUM_SAMPLES) -> list[dict]:
     """Rows of one (task, method, budget): C2ST per observation."""
     from benchmarks import sbibm_sbi
 
     results: list[tuple[int, np.ndarray, float, float]] = []  # (observation, samples, train s, sample s)
     if method == "ours":
-        results = _ours(task, n, obs, seed=0)
+        results = _ours(task, n, obs, seed=0, num_samples=num_samples)
     elif method == "ours_sequential":
-        results = [(i, *_ours_sequential(task, n, i, seed=i)) for i in obs]
+        results = [(i, *_ours_sequential(task, n, i, seed=i, num_samples=num_samples)) for i in obs]
     elif method in ("sbi_nre_a", "sbi_nre_c"):
         prior = task.sbibm.get_prior_dist()
         xs = {i: torch.as_tensor(task.observation(i), dtype=torch.float32)[None] for i in obs}
-        run = sbibm_sbi.run_sbi_amortised(method[4:], prior, task.simulate_torch, xs, n, num_samples=NUM_SAMPLES, seed=0)
+        run = sbibm_sbi.run_sbi_amortised(method[4:], prior, task.simulate_torch, xs, n, num_samples=num_samples, seed=0)
         results = [(i, run.samples[i], run.train_seconds, run.sample_seconds[i]) for i in obs]
     elif method == "sbi_snre_b":
         prior = task.sbibm.get_prior_dist()
         for i in obs:
             x = torch.as_tensor(task.observation(i), dtype=torch.float32)[None]
-            run = sbibm_sbi.run_sbi_sequential(prior, task.simulate_torch, x, n, num_samples=NUM_SAMPLES, seed=i)
+            run = sbibm_sbi.run_sbi_sequential(prior, task.simulate_torch, x, n, num_samples=num_samples, seed=i)
             results.append((i, run.samples[0], run.train_seconds, run.sample_seconds[0]))
     else:
         raise ValueError(f"method {method!r} unknown; choose from {METHODS}")
     amortised = method in ("ours", "sbi_nre_a", "sbi_nre_c")
     rows = []
     for i, samples, train, sample in results:
-        value = c2st(task.reference(i), samples)
+        value = c2st(task.reference(i, num_samples), samples[:num_samples])
         per_obs_train = train / len(obs) if amortised else train
         rows.append({"task": task.name, "method": method, "seed": i, "n_simulations": n, "metric": "c2st", "value": value,
                      "seconds": round(per_obs_train + sample, 2), "train_seconds": round(train, 2),
-                     "sample_seconds": round(sample, 2)})  # fmt: skip
+                     "sample_seconds": round(sample, 2), "num_samples": num_samples})  # fmt: skip
         logging.getLogger(__name__).info("%s %s N=%d obs %d: C2ST %.3f", task.name, method, n, i, value)
     return rows
 
@@ -225,11 +234,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--budgets", nargs="+", type=int, default=None, help="default 1000 10000 (--quick: 1000)")
     parser.add_argument("--observations", type=int, default=None, help="observations 1..K (default 10, --quick 3)")
+    parser.add_argument("--num-samples", type=int, default=None, help=f"posterior draws for C2ST (default {NUM_SAMPLES}, --quick {QUICK_SAMPLES})")
     parser.add_argument("--resume", action="store_true", help="keep rows already in --out and skip their triples")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(1)  # the machine is shared; small networks gain nothing from more threads
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    num_samples = args.num_samples or (QUICK_SAMPLES if args.quick else NUM_SAMPLES)
     budgets = args.budgets or ([1000] if args.quick else list(BUDGETS))
     obs = list(range(1, (args.observations or (3 if args.quick else 10)) + 1))
     rows: list[dict] = json.loads(args.out.read_text()) if args.resume and args.out.exists() else []
@@ -242,7 +252,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 if (name, method, n) in done:
                     continue
                 start = time.perf_counter()
-                rows += run_method(task, method, n, obs)
+                rows += run_method(task, method, n, obs, num_samples=num_samples)
                 logging.getLogger(__name__).info("%s %s N=%d done in %.0f s", name, method, n, time.perf_counter() - start)
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(rows, indent=1))

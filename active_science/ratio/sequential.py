@@ -171,7 +171,7 @@ def sequential_rounds(
     cfg = config if config is not None else SequentialConfig()
     est = estimator if estimator is not None else RatioEstimator("carl")
     if est.mode == "doubly":
-        raise InvalidInputError("sequential_rounds needs a singly parameterised estimator (theta_ref=None or a fixed theta_ref)")
+        raise InvalidInputError("sequential_rounds needs a singly parameterised estimator, not a doubly one: pass theta_ref=None")
     if isinstance(n_simulations, bool) or not isinstance(n_simulations, int) or n_simulations < 2 * cfg.num_rounds:
         raise InvalidInputError(f"n_simulations={n_simulations!r} must be an integer >= 2 * num_rounds = {2 * cfg.num_rounds}")
     x0 = np.asarray(x_obs, dtype=float).reshape(-1)

@@ -90,16 +90,16 @@ def test_trained_estimator_posterior_with_and_without_gold(linear_gaussian, meth
     """Plain classification (CARL, no gold) and CASCAL (joint score) reach the same tolerance on the exact posterior."""
     model = linear_gaussian
     rng = np.random.default_rng(11)
-    sims = model.simulate(model.prior.sample(5000, seed=rng), rng, gold=method == "cascal")
-    est = RatioEstimator(method, network=NetworkConfig(hidden=(64, 64)), ensemble_size=3, seed=0)
-    est.append(sims).train(TrainingConfig(max_epochs=80, patience=15, learning_rate=5e-3, final_learning_rate=5e-5))
+    sims = model.simulate(model.prior.sample(3000, seed=rng), rng, gold=method == "cascal")
+    est = RatioEstimator(method, network=NetworkConfig(hidden=(64, 64)), ensemble_size=2, seed=0)
+    est.append(sims).train(TrainingConfig(max_epochs=60, patience=15, learning_rate=5e-3, final_learning_rate=5e-5))
     x_obs = np.array([[0.5, -0.3, 0.8], [-1.0, 0.4, 0.2]])
     post = RatioPosterior(est, model.prior).sample(x_obs, config=SamplerConfig(num_samples=5000, num_chains=250), seed=1)
     for i in range(len(x_obs)):
         mean, cov = model.posterior(x_obs[i])
         mean_err, cov_err = _standardised_errors(post.samples[i], mean, cov)
-        # 5 000 simulations, 3 members: measured mean errors <= ~0.1 sd and covariance errors <= ~0.15 (see the report);
-        # 0.3 sd / 0.35 leave room for the seed while a wrong sign or a prior-only posterior fails by far (the
-        # posterior sd is ~0.3 of the prior's here, so the prior alone misses the mean by > 1 sd)
+        # 3 000 simulations, 2 members: measured over two seeds, CARL's worst mean error 0.16 sd and covariance error
+        # 0.12, CASCAL's 0.03 sd and 0.06; 0.3 sd / 0.35 leave room for the seed while a wrong sign or a prior-only
+        # posterior fails by far (the posterior sd is ~0.3 of the prior's here: the prior misses the mean by > 1 sd)
         assert mean_err.max() < 0.3, (method, i, mean_err)
         assert cov_err.max() < 0.35, (method, i, cov_err)
