@@ -10,7 +10,7 @@ observations 1-10 (``--quick``: 1-3 and 1 000 only). Methods:
   none), an ensemble of 5 MLPs, trained once per task and budget (amortised); posterior ``prior x r_hat`` sampled by
   :class:`~active_science.ratio.posterior.RatioPosterior` for all observations in one batch;
 - ``ours_sequential``: :func:`~active_science.ratio.sequential.sequential_rounds`, per observation, 5 rounds of
-  truncated-prior proposals, same estimator settings;
+  truncated-prior proposals (region: 1 - 1e-3 highest-posterior-density), same estimator settings;
 - ``sbi_nre_a``, ``sbi_nre_c``: sbi 0.27 amortised, ``sbi_snre_b``: sbi's sequential NRE_B with 10 rounds
   (settings in :mod:`benchmarks.sbibm_sbi`).
 
@@ -49,7 +49,8 @@ from active_science.ratio.posterior import RatioPosterior, SamplerConfig
 from active_science.ratio.sequential import SequentialConfig, sequential_rounds
 
 TASKS = ("two_moons", "gaussian_linear")
-METHODS = ("ours", "ours_sequential", "sbi_nre_a", "sbi_nre_c", "sbi_snre_b")
+#: run order: each of ours next to the sbi method it must match, so a cut-short run still compares them
+METHODS = ("ours", "sbi_nre_c", "ours_sequential", "sbi_snre_b", "sbi_nre_a")
 BUDGETS = (1000, 10000)
 NUM_SAMPLES = 10_000
 
@@ -59,6 +60,8 @@ TRAINING = TrainingConfig(max_epochs=300, patience=20, learning_rate=2e-3, final
 ENSEMBLE = 5
 SAMPLER = SamplerConfig(num_samples=NUM_SAMPLES, num_chains=500, warmup=100, thin=5, num_init=50_000, refine_map=False)
 QUICK_SAMPLES = 2000
+#: finds each round's truncation region (1 - 1e-3 HPD: the threshold is about the 4th-lowest log density of 4 000 draws)
+REGION_SAMPLER = SamplerConfig(num_samples=4000, num_chains=200, warmup=50, thin=5, num_init=20_000, refine_map=False)
 ROUNDS = 5
 
 
@@ -182,7 +185,7 @@ def _ours(task: Task, n: int, obs: list[int], seed: int, num_samples: int) -> li
 
 def _ours_sequential(task: Task, n: int, i: int, seed: int, num_samples: int) -> tuple[np.ndarray, float, float]:
     start = time.perf_counter()
-    cfg = SequentialConfig(num_rounds=ROUNDS, training=TRAINING, sampler=SamplerConfig(num_samples=NUM_SAMPLES, refine_map=False))
+    cfg = SequentialConfig(num_rounds=ROUNDS, training=TRAINING, sampler=REGION_SAMPLER, truncation=1e-3)
     x_obs = task.observation(i)
     res = sequential_rounds(task.simulate, task.prior, x_obs, n, estimator=estimator(seed), config=cfg, seed=seed)
     train = time.perf_counter() - start
@@ -235,6 +238,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--budgets", nargs="+", type=int, default=None, help="default 1000 10000 (--quick: 1000)")
     parser.add_argument("--observations", type=int, default=None, help="observations 1..K (default 10, --quick 3)")
     parser.add_argument("--num-samples", type=int, default=None, help=f"posterior draws for C2ST (default {NUM_SAMPLES}, --quick {QUICK_SAMPLES})")
+    parser.add_argument("--merge", nargs="+", type=Path, default=None, help="only merge these JSON files into --out (+ table, plot)")
     parser.add_argument("--resume", action="store_true", help="keep rows already in --out and skip their triples")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -245,10 +249,16 @@ def main(argv: list[str] | None = None) -> list[dict]:
     rows: list[dict] = json.loads(args.out.read_text()) if args.resume and args.out.exists() else []
     done = {(r["task"], r["method"], r["n_simulations"]) for r in rows}
     png = args.png or args.out.with_suffix(".png")
+    if args.merge:
+        rows = [r for f in args.merge for r in json.loads(f.read_text())]
+        args.out.write_text(json.dumps(rows, indent=1))
+        plot(rows, png)
+        print(table(rows))
+        return rows
     tasks = {t: Task(t) for t in args.tasks}
     for n in budgets:
-        for name, task in tasks.items():
-            for method in args.methods:
+        for method in [m for m in METHODS if m in args.methods]:
+            for name, task in tasks.items():
                 if (name, method, n) in done:
                     continue
                 start = time.perf_counter()
