@@ -196,7 +196,7 @@ def _ours_sequential(task: Task, n: int, i: int, seed: int, num_samples: int) ->
     return post.samples[0], train, time.perf_counter() - start
 
 
-def run_method(task: Task, method: str, n: int, obs: list[int], *, num_samples: int = NUM_SAMPLES) -> list[dict]:
+def run_method(task: Task, method: str, n: int, obs: list[int], *, num_samples: int = NUM_SAMPLES, save: Path | None = None) -> list[dict]:
     """Rows of one (task, method, budget): C2ST per observation."""
     from benchmarks import sbibm_sbi
 
@@ -221,6 +221,9 @@ def run_method(task: Task, method: str, n: int, obs: list[int], *, num_samples: 
     amortised = method in ("ours", "sbi_nre_a", "sbi_nre_c")
     rows = []
     for i, samples, train, sample in results:
+        if save is not None:  # keep the draws: C2ST can be recomputed (or with more folds) without re-running
+            save.mkdir(parents=True, exist_ok=True)
+            np.save(save / f"{task.name}_{method}_{n}_obs{i}.npy", samples[:num_samples])
         value = c2st(task.reference(i, num_samples), samples[:num_samples])
         per_obs_train = train / len(obs) if amortised else train
         rows.append({"task": task.name, "method": method, "seed": i, "n_simulations": n, "metric": "c2st", "value": value,
@@ -241,6 +244,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--observations", type=int, default=None, help="observations 1..K (default 10, --quick 3)")
     parser.add_argument("--num-samples", type=int, default=None, help=f"posterior draws for C2ST (default {NUM_SAMPLES}, --quick {QUICK_SAMPLES})")
     parser.add_argument("--merge", nargs="+", type=Path, default=None, help="only merge these JSON files into --out (+ table, plot)")
+    parser.add_argument("--save-samples", type=Path, default=None, help="directory for each method's posterior draws (.npy)")
     parser.add_argument("--resume", action="store_true", help="keep rows already in --out and skip their triples")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -264,7 +268,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 if (name, method, n) in done:
                     continue
                 start = time.perf_counter()
-                rows += run_method(task, method, n, obs, num_samples=num_samples)
+                rows += run_method(task, method, n, obs, num_samples=num_samples, save=args.save_samples)
                 logging.getLogger(__name__).info("%s %s N=%d done in %.0f s", name, method, n, time.perf_counter() - start)
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(rows, indent=1))
