@@ -3,7 +3,9 @@
 ``RatioEstimator`` (CARL, ROLR, CASCAL, RASCAL, ALICE, ALICES; singly, doubly or marginally parameterised; ensembles),
 ``ScoreEstimator`` (SALLY, SALLINO), ``CalibratedRatio`` (per-theta probability calibration), and the helpers that
 simulate paired training sets (``reference_training_set``, ``simulate_paired``), inference on a theta grid
-(``likelihood_scan``: -2 log LR, MLE, 68/95 % regions) and reference tasks with exact truth (``ratio_task``).
+(``likelihood_scan``: -2 log LR, MLE, 68/95 % regions), reference tasks with exact truth (``ratio_task``), posteriors
+``prior x r_hat`` sampled by vectorised MCMC (``RatioPosterior``: MAP, HPD regions, batched over observations) and
+sequential truncated-prior rounds for one observation (``sequential_rounds``).
 """
 
 from active_science.ratio.calibration import CalibratedRatio
@@ -14,7 +16,9 @@ from active_science.ratio.estimator import RatioEstimator
 from active_science.ratio.inference import LikelihoodScan, likelihood_scan
 from active_science.ratio.methods import METHODS
 from active_science.ratio.mining import reference_training_set, simulate_paired
+from active_science.ratio.posterior import PosteriorSamples, RatioPosterior, SamplerConfig
 from active_science.ratio.sally import ScoreEstimator
+from active_science.ratio.sequential import SequentialConfig, SequentialResult, sequential_rounds
 from active_science.ratio.tasks import RatioTask, ratio_task
 from active_science.ratio.training import TrainingHistory
 
@@ -23,15 +27,21 @@ __all__ = [
     "CalibratedRatio",
     "LikelihoodScan",
     "NetworkConfig",
+    "PosteriorSamples",
     "RatioEstimator",
+    "RatioPosterior",
     "RatioPrediction",
     "RatioRows",
     "RatioTask",
+    "SamplerConfig",
     "ScoreEstimator",
+    "SequentialConfig",
+    "SequentialResult",
     "TrainingConfig",
     "TrainingHistory",
     "likelihood_scan",
     "ratio_task",
     "reference_training_set",
+    "sequential_rounds",
     "simulate_paired",
 ]
