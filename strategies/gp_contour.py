@@ -36,7 +36,7 @@ class GPContourStrategy:
         acquisition: a ``LevelSetAcquisition`` class (called as ``cls(model, threshold=..., **acquisition_options)``).
         name: the strategy's registered name.
         num_initial: space-filling points before the GP is used (default ``max(4, 2 d + 2)``).
-        num_restarts, raw_samples: acquisition optimiser settings (botorch ``optimize_acqf``).
+        num_restarts, raw_samples, maxiter: acquisition optimiser settings (botorch ``optimize_acqf``).
     """
 
     needs_surrogate = True
@@ -49,6 +49,7 @@ class GPContourStrategy:
         num_initial: int | None = None,
         num_restarts: int = 8,
         raw_samples: int = 1024,
+        maxiter: int = 200,
         acquisition_options: Mapping[str, Any] | None = None,
     ) -> None:
         if num_initial is not None and num_initial < 1:
@@ -58,6 +59,7 @@ class GPContourStrategy:
         self.num_initial = num_initial
         self.num_restarts = num_restarts
         self.raw_samples = raw_samples
+        self.maxiter = int(maxiter)
         self.acquisition_options = dict(acquisition_options or {})
 
     def _num_initial(self, dim: int) -> int:
@@ -85,6 +87,7 @@ class GPContourStrategy:
                 candidates=ctx.candidates,
                 num_restarts=self.num_restarts,
                 raw_samples=self.raw_samples,
+                maxiter=self.maxiter,
             )
             if x is None:
                 break
