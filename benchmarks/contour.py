@@ -4,7 +4,11 @@ Tasks: excursion's 1D/2D/3D functions, two disjoint islands (2D), and the mass-p
 truth from infinite statistics). Every adaptive or space-filling method is scored with the same classifier (the
 library's default GP fitted on that method's points, label = sign of the posterior mean); the regular grid is scored
 the way a physicist reads a grid (linear interpolation of the grid values). Balanced accuracy is measured after
-every round on a dense grid of exact labels; a run stops at the first round reaching the target (0.99).
+every round on a dense grid of exact labels; a run stops at the first round reaching the target (0.99), and the
+prefixes of that round's batch are scored too (results arrive one by one, so the count is not rounded up to the
+batch). ``--light`` (implied by ``--quick``) maximises the GP acquisitions over Sobol raw samples without a gradient
+polish (the default strategy's own setting up to 3D) and gives skopt its ``"sampling"`` acquisition optimiser;
+``--quick`` runs the tasks in 2 processes (``--jobs``).
 
     python -m benchmarks.contour --quick --out contour.json [--png contour.png]
     python -m benchmarks.contour --tasks 2d 3d --methods grid straddle --seeds 5 --out full.json
