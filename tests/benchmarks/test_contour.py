@@ -3,14 +3,6 @@ import pytest
 from benchmarks.contour import TARGET, run_adaptive, run_task, make_task
 
 
-@pytest.fixture(autouse=True)
-def _single_torch_thread():
-    from active_science.threads import torch_threads
-
-    with torch_threads(1):
-        yield
-
-
 @pytest.mark.slow
 def test_the_reaching_batch_is_scored_prefix_by_prefix():
     task = make_task("1d", quick=True)
