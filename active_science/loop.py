@@ -21,7 +21,7 @@ from active_science.registry import DEFAULT_STRATEGY, get_strategy
 from active_science.seeding import point_seed, round_seed
 from active_science.space import ParameterSpace
 from active_science.strategy_context import ProposalContext
-from active_science.surrogates.gp import GPSurrogate
+from active_science.surrogates.scalable import default_surrogate
 from active_science.threads import torch_threads
 
 __all__ = ["ActiveLoop", "Told"]
@@ -54,7 +54,8 @@ class ActiveLoop:
         space: the parameter space.
         strategy: a registered strategy name or a Strategy object.
         seed: study seed; point ``i`` is simulated with ``point_seed(seed, i)``.
-        surrogate: the model fitted on the results (default: an exact GP with the results' own noise).
+        surrogate: the model fitted on the results (default: a GP with the results' own noise, exact up to 300
+            results and ``ScalableGPSurrogate`` above).
         threshold: level of the contour on the modelled scale (contour strategies), None for maximisation.
         budget: total evaluations planned (sizes grids and Latin hypercubes).
         candidates: `(c, d)` finite pool of points (space coordinates) to choose from, or None.
@@ -87,7 +88,7 @@ class ActiveLoop:
         if not callable(getattr(self.strategy, "propose", None)):
             raise InvalidInputError(f"strategy {strategy!r} has no propose(n, context) method")
         self.seed = _check_int("seed", seed, 0)
-        self.surrogate = surrogate if surrogate is not None else GPSurrogate()
+        self.surrogate = surrogate if surrogate is not None else default_surrogate(threshold)
         if threshold is not None and not math.isfinite(threshold):
             raise InvalidInputError(f"threshold={threshold!r} must be a finite number")
         self.threshold = threshold

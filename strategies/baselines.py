@@ -83,7 +83,7 @@ class RandomStrategy:
         # one Latin hypercube of the whole budget (from the study seed), filtered by the constraint, taken in order
         design = qmc.LatinHypercube(ctx.dim, seed=np.random.default_rng(ctx.study_seed)).random(ctx.budget)
         if ctx.space.has_constraint:
-            design = design[ctx.space.satisfies_constraint(ctx.space.from_unit(design))]
+            design = design[ctx.space.contains(ctx.space.from_unit(design))]
         return design[ctx.num_proposed : ctx.num_proposed + n]
 
 

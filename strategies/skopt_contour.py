@@ -31,6 +31,8 @@ class SkoptContourStrategy:
         base_estimator: skopt surrogate (``"GP"``, ``"RF"``, ``"ET"``, ``"GBRT"``).
         acq_func: skopt acquisition (``"gp_hedge"``, ``"EI"``, ``"LCB"``, ``"PI"``).
         num_initial: space-filling points (our Sobol design) before skopt is asked.
+        acq_optimizer: skopt's acquisition optimiser, ``"auto"``, ``"lbfgs"`` or ``"sampling"`` (cheapest: the
+            best of ``n_points`` random points).
         acq_optimizer_kwargs: passed to skopt (e.g. ``{"n_points": 2000, "n_restarts_optimizer": 2}`` for speed).
 
     Example:
@@ -51,6 +53,7 @@ class SkoptContourStrategy:
         base_estimator: str = "GP",
         acq_func: str = "gp_hedge",
         num_initial: int | None = None,
+        acq_optimizer: str = "auto",
         acq_optimizer_kwargs: dict[str, Any] | None = None,
     ) -> None:
         if num_initial is not None and num_initial < 1:
@@ -58,6 +61,9 @@ class SkoptContourStrategy:
         self.base_estimator = base_estimator
         self.acq_func = acq_func
         self.num_initial = num_initial
+        if acq_optimizer not in ("auto", "lbfgs", "sampling"):
+            raise InvalidInputError(f"acq_optimizer={acq_optimizer!r} must be 'auto', 'lbfgs' or 'sampling'")
+        self.acq_optimizer = acq_optimizer
         self.acq_optimizer_kwargs = dict(acq_optimizer_kwargs or {})
 
     def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
@@ -78,6 +84,7 @@ class SkoptContourStrategy:
                 base_estimator=self.base_estimator,
                 acq_func=self.acq_func,
                 n_initial_points=0,
+                acq_optimizer=self.acq_optimizer,
                 acq_optimizer_kwargs=self.acq_optimizer_kwargs or None,
                 random_state=int(ctx.seed) % (2**32 - 1),
             )

@@ -11,7 +11,7 @@ os.environ.setdefault("RAY_DEDUP_LOGS", "0")
 
 #: test folders whose tests do GP or small-network torch work: run it single-threaded, as the loop's runner does
 #: (thread hand-offs cost more than they save on tiny problems, and far more on the shared 2-core machines)
-SINGLE_THREAD_DIRS = {"acquisition", "strategies", "surrogates", "ratio"}
+SINGLE_THREAD_DIRS = {"acquisition", "strategies", "surrogates", "ratio", "benchmarks"}
 
 
 @pytest.fixture(autouse=True)

@@ -51,6 +51,7 @@ def maximize_acquisition(
     num_restarts: int = 8,
     raw_samples: int = 1024,
     min_distance: float = 1e-3,
+    maxiter: int = 200,
 ) -> np.ndarray | None:
     """The unit-cube point `(d,)` maximising ``acq``; ``None`` if no admissible point is left.
 
@@ -61,6 +62,9 @@ def maximize_acquisition(
         avoid: `(k, d)` unit points that must not be proposed again (pending, failed, already chosen).
         candidates: `(c, d)` a finite pool to choose from instead of the continuous space.
         min_distance: unit-cube distance below which a point counts as a repeat of an avoided one.
+        num_restarts: gradient (L-BFGS-B) restarts from the best raw samples; 0 returns the best raw sample.
+        maxiter: L-BFGS-B iterations per restart (non-smooth acquisitions such as straddle otherwise use ~100
+            acquisition evaluations per point).
     """
     if candidates is not None:
         pool = candidates[_far_from(candidates, avoid, min_distance)]
@@ -74,7 +78,9 @@ def maximize_acquisition(
     if len(raw) == 0:
         return None
     values = _evaluate(acq, raw)
-    order = np.argsort(-values, kind="stable")[:num_restarts]
+    order = np.argsort(-values, kind="stable")[: max(num_restarts, 1)]
+    if num_restarts == 0:  # no gradient polish: the best raw sample (cheap, fine in low dimension)
+        return raw[order[0]]
     ics = torch.as_tensor(raw[order][:, None, :], dtype=DTYPE)
     ineq = space.unit_inequality_constraints()
     ineq_t = (
@@ -94,7 +100,7 @@ def maximize_acquisition(
                 inequality_constraints=ineq_t,
                 return_best_only=False,
                 retry_on_optimization_warning=False,
-                options={"maxiter": 200},
+                options={"maxiter": int(maxiter)},
             )
     for w in caught:
         logger.debug("acquisition optimiser: %s", w.message)
