@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: venv browser test test-slow test-all demo bench bench-sbibm bench-sbibm-quick clean
+.PHONY: venv browser test test-slow test-all demo bench bench-sbibm bench-sbibm-quick docs clean
 
 venv: $(STAMP)
 
@@ -67,6 +67,10 @@ bench-sbibm: $(SBIBM_STAMP)
 
 bench-sbibm-quick: $(SBIBM_STAMP)
 	nice -n 10 $(SBIBM_VENV)/bin/python -m benchmarks.sbibm --quick --out benchmarks/results/sbibm_quick.json
+
+## docs/api.md from the public entry points' docstrings (a test checks it is up to date)
+docs: $(STAMP)
+	$(BIN)/python -m active_science.apidoc
 
 clean:
 	rm -rf $(VENV) $(SBIBM_VENV) demo bench .pytest_cache
