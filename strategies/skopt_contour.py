@@ -4,7 +4,8 @@
 ``|log CLs - log level|``: zero on the boundary. skopt's ``Optimizer`` is rebuilt from the loop's data at every
 call (ask/tell is cheap for the few hundred points it can handle) and asked for a batch by constant liar; points
 still running are told at the liar value so they are not proposed again. skopt knows nothing of constraints: an
-infeasible suggestion is replaced by the nearest feasible point of a seeded Sobol set.
+infeasible suggestion (outside the box or the constraint) is replaced by the nearest feasible point of a seeded
+Sobol set.
 """
 
 from __future__ import annotations
@@ -99,9 +100,9 @@ class SkoptContourStrategy:
 
     @staticmethod
     def _feasible(U: np.ndarray, ctx: ProposalContext) -> np.ndarray:
-        if not ctx.space.has_constraint:
-            return U
-        ok = ctx.space.satisfies_constraint(ctx.space.from_unit(U))
+        # bounds too, not only the constraint: with model coordinates (m, m - m_lsp) the unit cube also maps to points
+        # outside the box (m_lsp < 0)
+        ok = ctx.space.contains(ctx.space.from_unit(U))
         if ok.all():
             return U
         pool = ctx.space.sample_unit(1024, seed=ctx.seed, method="sobol")

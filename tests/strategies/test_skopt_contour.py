@@ -33,3 +33,17 @@ def test_skopt_needs_a_threshold():
     ctx = make_context(ParameterSpace({"x": (0.0, 1.0)}), X=np.linspace(0, 1, 8)[:, None], y=np.zeros(8), threshold=None)
     with pytest.raises(InvalidInputError, match="threshold"):
         get_strategy("skopt").propose(1, ctx)
+
+
+def test_skopt_stays_in_the_box_with_model_coordinates():
+    # unit cube over (m, m - m_lsp): its corners map to m_lsp < 0, outside the box though the constraint holds;
+    # the loop rejects such points, so skopt must replace them (the quick contour benchmark hit this on the mass plane)
+    space = ParameterSpace(
+        {"m": (100.0, 500.0), "m_lsp": (0.0, 300.0)}, constraint="m_lsp < m", coordinates={"m": "m", "dm": "m - m_lsp"}
+    )
+    corner = space.from_unit(np.array([[0.0, 1.0]]))  # m = 100, dm = 500: m_lsp = -400
+    assert not space.contains(corner).any()  # the premise: the unit cube reaches outside the box
+    U = space.sample_unit(12, seed=0, method="sobol")
+    y = -((U - np.array([0.1, 0.95])) ** 2).sum(1)  # best near the infeasible corner (m small, dm large)
+    pts = get_strategy("skopt").propose(6, make_context(space, X=U, y=y, seed=1))
+    assert space.contains(space.from_unit(pts)).all()
