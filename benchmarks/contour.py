@@ -245,6 +245,7 @@ def plot(rows: list[dict], path: str, tasks: list[str], methods: list[str]) -> N
                     ax.plot(n, a, color=colors(i % 10), alpha=0.8, lw=1.2, label=m if j == 0 else None)
         ax.axhline(TARGET, color="k", ls=":", lw=0.8)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # minor labels overlap on short ranges
         ax.set_ylim(0.5, 1.005)
         ax.set_title(task)
         ax.set_xlabel("simulator calls")
