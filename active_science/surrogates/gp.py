@@ -24,11 +24,27 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 
 from active_science.exceptions import InvalidInputError
 
-__all__ = ["GPSurrogate", "posterior_mean_variance"]
+__all__ = ["GPSurrogate", "posterior_mean_variance", "training_arrays"]
 
 logger = logging.getLogger(__name__)
 
 DTYPE = torch.float64
+
+
+def training_arrays(X: np.ndarray, y: np.ndarray, yvar: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``X`` `(n, d)`, ``y`` `(n,)` and ``yvar`` `(n,)` or None as float arrays, or a one-line error (every surrogate's
+    ``fit`` starts with this).
+
+    Example:
+        >>> X, y, yv = training_arrays([[0.0], [1.0]], [1, 2], None)
+        >>> X.shape, y.dtype, yv
+        ((2, 1), dtype('float64'), None)
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    if X.ndim != 2 or len(X) != len(y) or len(y) < 1:
+        raise InvalidInputError(f"fit needs X (n, d) and y (n,) with n >= 1, got {X.shape} and {y.shape}")
+    return X, y, None if yvar is None else np.asarray(yvar, dtype=float).reshape(-1)
 
 
 def _as_tensor(a: np.ndarray) -> torch.Tensor:
@@ -95,10 +111,7 @@ class GPSurrogate:
         return SingleTaskGP(X, Y, Yvar, covar_module=covar, outcome_transform=Standardize(m=1), input_transform=transform)
 
     def fit(self, X: np.ndarray, y: np.ndarray, yvar: np.ndarray | None, *, seed: int) -> GPSurrogate:
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y, dtype=float).reshape(-1)
-        if X.ndim != 2 or len(X) != len(y) or len(y) < 1:
-            raise InvalidInputError(f"GP fit needs X (n, d) and y (n,), got {X.shape} and {y.shape}")
+        X, y, yvar = training_arrays(X, y, yvar)
         Yvar = self._noise_tensor(y, yvar)
         candidates = [True, False] if self.warp == "auto" else [bool(self.warp)]
         fits = []

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from active_science.exceptions import InvalidInputError
-from active_science.surrogates.gp import GPSurrogate, posterior_mean_variance
+from active_science.surrogates.gp import GPSurrogate, posterior_mean_variance, training_arrays
 from active_science.surrogates.subset import select_subset
 
 __all__ = ["ScalableGPSurrogate", "default_surrogate"]
@@ -83,11 +83,7 @@ class ScalableGPSurrogate:
         self._model: Any = None
 
     def fit(self, X: np.ndarray, y: np.ndarray, yvar: np.ndarray | None, *, seed: int) -> ScalableGPSurrogate:
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y, dtype=float).reshape(-1)
-        if X.ndim != 2 or len(X) != len(y):
-            raise InvalidInputError(f"fit needs X (n, d) and y (n,), got {X.shape} and {y.shape}")
-        yv = None if yvar is None else np.asarray(yvar, dtype=float).reshape(-1)
+        X, y, yv = training_arrays(X, y, yvar)
         if len(X) <= self.exact_up_to:
             self.inner.fit(X, y, yv, seed=seed)
             self._model = self.inner.model

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from active_science.exceptions import InvalidInputError
-from active_science.surrogates.gp import GPSurrogate
+from active_science.surrogates.gp import GPSurrogate, training_arrays
 
 __all__ = ["SubsetGPSurrogate", "select_subset"]
 
@@ -101,11 +101,7 @@ class SubsetGPSurrogate:
         self.subset_: np.ndarray | None = None
 
     def fit(self, X: np.ndarray, y: np.ndarray, yvar: np.ndarray | None, *, seed: int) -> SubsetGPSurrogate:
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y, dtype=float).reshape(-1)
-        if X.ndim != 2 or len(X) != len(y):
-            raise InvalidInputError(f"fit needs X (n, d) and y (n,), got {X.shape} and {y.shape}")
-        yv = None if yvar is None else np.asarray(yvar, dtype=float).reshape(-1)
+        X, y, yv = training_arrays(X, y, yvar)
         idx = select_subset(X, y, yv, size=self.max_points, threshold=self.threshold, boundary_fraction=self.boundary_fraction, seed=seed)
         if len(idx) < len(X):
             logger.debug("subset GP: %d of %d points kept", len(idx), len(X))
