@@ -66,8 +66,6 @@ def _methods(cls: type) -> list[str]:
     for name, member in inspect.getmembers(cls):
         if name.startswith("_") or not (inspect.isfunction(member) or isinstance(member, property)):
             continue
-        if getattr(member, "__qualname__", cls.__qualname__ + ".").split(".")[0] not in {c.__qualname__ for c in cls.__mro__}:
-            continue
         doc = (inspect.getdoc(member) or "").strip().splitlines()
         sig = "" if isinstance(member, property) else _signature(member)
         rows.append(f"- `{name}{sig}`" + (f": {doc[0]}" if doc else ""))

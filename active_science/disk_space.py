@@ -42,7 +42,7 @@ def room_for(path: Path) -> int:
         >>> room_for(Path(tempfile.mkdtemp()) / "new.h5") > 0
         True
     """
-    st = os.statvfs(path.parent if not path.is_dir() else path)
+    st = os.statvfs(path.parent)
     room = st.f_bavail * st.f_frsize
     if resource is not None:
         limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]

@@ -253,9 +253,9 @@ class Store:
             self._f.close()
         except (OSError, RuntimeError) as err:
             if not self._write_failed:
-                raise StoreError(f"cannot close study file {str(self.path)!r}: {_first_line(err)}") from err
+                raise StoreError(f"cannot close study file {str(self.path)!r}: {_hdf5_reason(err)}") from err
             # the write that failed already raised; the on-disk file holds everything flushed before it
-            logger.debug("study file %s closed after a failed write: %s", self.path, _first_line(err))
+            logger.debug("study file %s closed after a failed write: %s", self.path, _hdf5_reason(err))
 
     def __enter__(self) -> Store:
         return self
@@ -309,7 +309,7 @@ class Store:
             # what was flushed before stays valid; stop writing: a half-flushed HDF5 handle must not be written again
             self._write_failed = True
             raise StoreWriteFailedError(
-                f"cannot write to study file {str(self.path)!r}: {_first_line(err)} (disk full or quota?); "
+                f"cannot write to study file {str(self.path)!r}: {_hdf5_reason(err)} (disk full or quota?); "
                 "the evaluations recorded before are safe: free space, then `active-science resume` it"
             ) from err
 
@@ -425,7 +425,7 @@ class Store:
         return out
 
 
-def _first_line(err: BaseException) -> str:
+def _hdf5_reason(err: BaseException) -> str:
     """HDF5's error messages run over several lines; say the OS's reason if HDF5 quotes one, else the first line."""
     text = str(err).strip()
     if "error message = '" in text:  # e.g. "... errno = 28, error message = 'No space left on device', ..."
