@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    **dict.fromkeys(["ContourStable", "LoopStatus", "MaxEvaluations", "Never", "StoppingRule", "UncertainFractionBelow"], "convergence"),
+    **dict.fromkeys(["ContourStable", "ExpectedMisclassificationBelow", "LoopStatus", "MaxEvaluations", "Never", "StoppingRule", "UncertainFractionBelow"], "convergence"),
     **dict.fromkeys(["Evaluation", "Observation", "Proposal"], "evaluation"),
     **dict.fromkeys(
         [

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 
 from active_science.exceptions import InvalidInputError
 
-__all__ = ["LoopStatus", "StoppingRule", "MaxEvaluations", "UncertainFractionBelow", "ContourStable", "Never"]
+__all__ = [
+    "LoopStatus", "StoppingRule", "MaxEvaluations", "UncertainFractionBelow", "ExpectedMisclassificationBelow", "ContourStable",
+    "Never",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class LoopStatus:
     round: int
     uncertain_fraction: tuple[float, ...] = field(default_factory=tuple)
     contour_change: tuple[float, ...] = field(default_factory=tuple)
+    expected_misclassified: tuple[float, ...] = field(default_factory=tuple)
 
 
 class StoppingRule:
@@ -129,6 +133,47 @@ class UncertainFractionBelow(StoppingRule):
         if status.num_evaluations - status.num_failed < self.min_evaluations:
             return False
         recent = status.uncertain_fraction[-self.patience :]
+        return len(recent) == self.patience and all(f < self.tolerance for f in recent)
+
+
+@dataclass(frozen=True)
+class ExpectedMisclassificationBelow(StoppingRule):
+    """Stop when the expected fraction of wrong labels has been below ``tolerance`` for ``patience`` rounds, after
+    at least ``min_evaluations`` successful evaluations.
+
+    The expected fraction is the surrogate's integrated misclassification probability (Bect et al. 2012, the
+    quantity SUR strategies reduce): the mean over the scan's reference points of the probability that some
+    target's predicted label is wrong. Unlike :class:`UncertainFractionBelow`, it counts how wrong the labels are
+    expected to be, not how many points pass a per-point threshold: one point with a 6 % chance of being wrong no
+    longer blocks the stop, many at 4 % do. Over a finite pool of ``N`` candidates, ``tolerance = k / N`` means
+    "fewer than ``k`` wrong labels expected in the pool".
+
+    Example:
+        >>> rule = ExpectedMisclassificationBelow(0.5 / 66, min_evaluations=20)   # < 0.5 wrong labels among 66
+        >>> rule(LoopStatus(24, 0, 11, expected_misclassified=(0.02, 0.006))), rule(LoopStatus(18, 0, 8, expected_misclassified=(0.0,)))
+        (True, False)
+    """
+
+    tolerance: float = 0.005
+    patience: int = 1
+    min_evaluations: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("tolerance", "patience", "min_evaluations"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InvalidInputError(f"{name}={v!r} must be a number")
+        if not 0.0 < self.tolerance < 1.0 or not math.isfinite(self.tolerance):
+            raise InvalidInputError(f"tolerance={self.tolerance} must lie in (0, 1), e.g. 0.005 (or 0.5 / pool size)")
+        if self.patience < 1:
+            raise InvalidInputError(f"patience={self.patience} must be >= 1")
+        if self.min_evaluations < 0:
+            raise InvalidInputError(f"min_evaluations={self.min_evaluations} must be >= 0")
+
+    def __call__(self, status: LoopStatus) -> bool:
+        if status.num_evaluations - status.num_failed < self.min_evaluations:
+            return False
+        recent = status.expected_misclassified[-self.patience :]
         return len(recent) == self.patience and all(f < self.tolerance for f in recent)
 
 

@@ -43,6 +43,7 @@ class RoundSummary:
 
     uncertain_fraction: float = math.nan
     contour_change: float = math.nan
+    expected_misclassified: float = math.nan
     arrays: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
     postfix: Mapping[str, Any] = field(default_factory=dict)
 
@@ -90,6 +91,7 @@ class LoopRunner:
         self.asynchronous = asynchronous
         self.uncertain_fraction: list[float] = []
         self.contour_change: list[float] = []
+        self.expected_misclassified: list[float] = []
         self.rounds_done = 0
         self.fit_seconds = 0.0
         self.propose_seconds = 0.0
@@ -104,6 +106,7 @@ class LoopRunner:
             round=self.rounds_done,
             uncertain_fraction=tuple(self.uncertain_fraction),
             contour_change=tuple(self.contour_change),
+            expected_misclassified=tuple(self.expected_misclassified),
         )
 
     def restore(self, store: Store) -> None:
@@ -128,6 +131,9 @@ class LoopRunner:
         rounds = store.rounds()
         self.uncertain_fraction = [float(v) for v in rounds["uncertain_fraction"]]
         self.contour_change = [float(v) for v in rounds["contour_change"]]
+        # study files written before the column existed have no expected_misclassified: unknown (NaN) there
+        names = rounds.dtype.names or ()
+        self.expected_misclassified = [float(v) for v in rounds["expected_misclassified"]] if "expected_misclassified" in names else [math.nan] * len(rounds)
         self.rounds_done = len(rounds)
         self._pending_tasks = [
             Task(pid, self.loop.proposals[pid].theta, self.loop.proposals[pid].seed) for pid in self.loop.pending
@@ -167,6 +173,7 @@ class LoopRunner:
         summary = self.summarise(self.loop, self.rounds_done)
         self.uncertain_fraction.append(float(summary.uncertain_fraction))
         self.contour_change.append(float(summary.contour_change))
+        self.expected_misclassified.append(float(summary.expected_misclassified))
         self.last_postfix = summary.postfix
         if self.store is not None:
             for key, arrays in summary.arrays.items():
@@ -177,6 +184,7 @@ class LoopRunner:
                 num_failed=self.loop.num_failed,
                 uncertain_fraction=summary.uncertain_fraction,
                 contour_change=summary.contour_change,
+                expected_misclassified=summary.expected_misclassified,
                 fit_seconds=self.fit_seconds,
                 propose_seconds=self.propose_seconds,
             )

@@ -100,6 +100,7 @@ class ScanResult:
         values: `(n,)` their raw values (CLs).
         variances: `(n,)` their noise variances (NaN if unknown).
         uncertain_fraction: fraction of the space with an uncertain label (of any target), after each round.
+        expected_misclassified: expected fraction of the space with a wrong label (of any target), after each round.
         wall_time: seconds spent in ``run``.
         store: path of the study file, or None.
         targets: names of the scanned quantities (``"value"`` = the objective's main value; others are keys of
@@ -126,6 +127,7 @@ class ScanResult:
     wall_time: float
     store: str | None
     targets: tuple[str, ...] = ("value",)
+    expected_misclassified: tuple[float, ...] = ()
     space: ParameterSpace = field(repr=False, default=None)  # type: ignore[assignment]
     transform: LevelTransform = field(repr=False, default=None)  # type: ignore[assignment]
     surrogate: Any = field(repr=False, default=None)
@@ -373,11 +375,13 @@ class ExclusionScan:
     def _summarise(self, loop: ActiveLoop, round_index: int) -> RoundSummary:
         model = loop.fitted_surrogate()
         if model is None:
-            return RoundSummary(uncertain_fraction=1.0, contour_change=1.0, postfix={"uncertain": "1.000"})
+            return RoundSummary(uncertain_fraction=1.0, contour_change=1.0, expected_misclassified=0.5, postfix={"uncertain": "1.000"})
         n_ref = len(self.reference)
         mean, var = (a.reshape(n_ref, -1) for a in model.predict(self.space.to_unit(self.reference)))
         p_wrong = norm.cdf(-np.abs(mean) / np.sqrt(var))
         uncertain = float(np.mean(np.any(p_wrong > getattr(self.stopping, "probability", 0.05), axis=1)))
+        # expected fraction of wrong labels: P(some target's label is wrong), targets' GPs independent
+        misclassified = float(np.mean(1.0 - np.prod(1.0 - p_wrong, axis=1)))
         labels = mean < 0.0
         change = 1.0 if self._previous_labels is None else float(np.mean(np.any(labels != self._previous_labels, axis=1)))
         self._previous_labels = labels
@@ -396,7 +400,7 @@ class ExclusionScan:
                 lines = result.contour_points(target=target, resolution=80)
                 key = "contour" if k == 0 else f"contour/{target}"
                 arrays[key] = {f"segment_{i}": seg for i, seg in enumerate(lines)}
-        return RoundSummary(uncertain, change, arrays, {"uncertain": f"{uncertain:.3f}"})
+        return RoundSummary(uncertain, change, misclassified, arrays, {"uncertain": f"{uncertain:.3f}"})
 
     # ----------------------------------------------------------------------------------------------- running
     def _open_store(self, max_evaluations: int) -> None:
@@ -476,6 +480,7 @@ class ExclusionScan:
             values=values,
             variances=variances,
             uncertain_fraction=tuple(self._runner.uncertain_fraction) if self._runner else (),
+            expected_misclassified=tuple(self._runner.expected_misclassified) if self._runner else (),
             wall_time=wall_time,
             store=self.store_path,
             targets=self.targets,
@@ -496,9 +501,12 @@ class ExclusionScan:
         address: str | None = None,
         num_cpus: int | None = None,
         strategy: Any = None,
+        stopping: StoppingRule | None = None,
     ) -> ExclusionScan:
         """Reopen an interrupted scan from its study file; ``run(max_evaluations)`` then continues it (the budget
         counts the evaluations already in the file; ``scan.config["max_evaluations"]`` is the original one).
+        A custom stopping rule is not stored in the file (only its repr): pass it again as ``stopping``, else the
+        default rule with the file's tolerance applies.
 
         A scan of a registered simulator is rebuilt from the file alone; a scan of a Python function needs the same
         ``objective`` (and ``space``, if its constraint was a callable) passed again.
@@ -537,6 +545,7 @@ class ExclusionScan:
             num_cpus=num_cpus,
             store=path,
             tolerance=cfg["tolerance"],
+            stopping=stopping,
             retry=RetryPolicy(**cfg["retry"]),
             candidates=None if cfg.get("candidates") is None else np.asarray(cfg["candidates"]),
             simulator_options=sim_opts,

@@ -6,7 +6,7 @@ attributes written once at creation):
     /attrs            format, format_version, kind, config (JSON), provenance (JSON), param_names (JSON)
     /proposals        id, round, seed, theta[d], time              every proposed point, when proposed
     /evaluations      id, status, value, variance, attempts, duration, time, worker, error, extras (JSON)
-    /rounds           round, num_evaluations, num_failed, uncertain_fraction, contour_change, timings
+    /rounds           round, num_evaluations, num_failed, uncertain_fraction, contour_change, timings, expected_misclassified
     /events           time, kind, message                          started / resumed / interrupted / finished ...
     /array_index      key, round, name, offset, size, shape        named arrays (surrogate state, contours,
     /array_data       float64 values                               network weights, simulations ...)
@@ -75,6 +75,7 @@ def _tables(dim: int) -> dict[str, np.dtype]:
             [
                 ("ok", "u1"), ("round", "i4"), ("num_evaluations", "i4"), ("num_failed", "i4"), ("uncertain_fraction", "f8"),
                 ("contour_change", "f8"), ("fit_seconds", "f8"), ("propose_seconds", "f8"), ("time", "f8"),
+                ("expected_misclassified", "f8"),
             ]
         ),
         "events": np.dtype([("ok", "u1"), ("time", "f8"), ("kind", _string(24)), ("message", _string(512))]),
@@ -336,6 +337,10 @@ class Store:
         )  # fmt: skip
 
     def add_round(self, **summary: Any) -> None:
+        # a study file written before the expected_misclassified column existed keeps its table as it is
+        names = self._f["rounds"].dtype.names or ()
+        if "expected_misclassified" not in names:
+            summary.pop("expected_misclassified", None)
         self._append("rounds", self._row("rounds", time=time.time(), **summary))
 
     def log_event(self, kind: str, message: str = "") -> None:

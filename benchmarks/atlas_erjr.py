@@ -2,9 +2,14 @@
 
 The 66 signal patches are the pool. ``grid`` runs the hypotest at all 66 points; ``adaptive`` runs one multi-target
 ExclusionScan (observed and expected CLs together, pool SUR strategy, GP in (m_C1N2, m_C1N2 - m_N1)) until its
-stopping rule holds: no pool label of either target has a misclassification probability above ``--probability``
-(0.05), after at least ``--min-evaluations`` (20) hypotests; ``pool_sur`` picks the points that leave the fewest pool
-labels uncertain (same probability) after a k-medoids start. Both are scored on the official ATLAS decisions
+stopping rule holds, after at least ``--min-evaluations`` (20) hypotests. ``--stop expected`` (the default): fewer than
+``--expected-errors`` (0.5) wrong labels expected among the 66 pool points of both targets (the GP's integrated
+misclassification probability, :class:`~active_science.convergence.ExpectedMisclassificationBelow`);
+``--stop uncertain``: no pool label of either target has a misclassification probability above ``--probability``
+(0.05). Either way ``pool_sur`` starts from a k-medoids design of the pool and then picks the points that leave the
+fewest pool labels uncertain (misclassification probability above ``--probability``) after a fantasy update. (Its
+other look-ahead, the expected summed misclassification itself, ``criterion="misclassification"``, needed a median of
+26 with one wrong label on one of 5 seeds; the expected-uncertain count settles the last labels sooner.) Both are scored on the official ATLAS decisions
 (excluded iff sigma_UL / sigma_theory < 1, from ``pyhf_cls_vs_official_ul.json``): ``decisions_agree`` = fraction of
 the 66 reproduced by the final prediction. ``--methods grid`` / ``--methods adaptive`` runs one of the two.
 
@@ -23,6 +28,7 @@ import json
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +39,27 @@ FIXED = {"shape_mcstat_diboson3LISR_CRISR_obs_cuts": 1.0}
 LABELS = ("m_C1N2", "m_N1")
 TARGETS = {"atlas_erjr_obs": "value", "atlas_erjr_exp": "cls_exp"}
 COORDINATES = {"m": "m_C1N2", "dm": "m_C1N2 - m_N1"}
-#: stopping settings of the adaptive scan (fixed before the 5-seed report; see the module docstring)
-PROBABILITY, PATIENCE, MIN_EVALUATIONS = 0.05, 1, 20
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """How the adaptive scan stops and what its pool SUR aims at (see the module docstring)."""
+
+    stop: str = "expected"  # "expected" (expected wrong labels) or "uncertain" (labels above `probability`)
+    expected_errors: float = 0.5
+    probability: float = 0.05
+    patience: int = 1
+    min_evaluations: int = 20
+
+    def rule(self, pool_size: int) -> Any:
+        from active_science.convergence import ExpectedMisclassificationBelow, UncertainFractionBelow
+
+        if self.stop == "expected":
+            return ExpectedMisclassificationBelow(self.expected_errors / pool_size, patience=self.patience, min_evaluations=self.min_evaluations)
+        return UncertainFractionBelow(0.5 / pool_size, patience=self.patience, probability=self.probability, min_evaluations=self.min_evaluations)
+
+    def strategy_options(self) -> dict[str, Any]:
+        return {"probability": self.probability}
 
 
 def official(data: Path = DATA) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -94,15 +119,11 @@ def run_adaptive(
     strategy: str,
     batch_size: int,
     executor: str,
-    patience: int = PATIENCE,
-    probability: float = PROBABILITY,
-    min_evaluations: int = MIN_EVALUATIONS,
+    stopping: Stopping = Stopping(),
 ) -> Any:
-    """One multi-target pool scan; stops when no pool label (of any target) has a misclassification probability above
-    ``probability`` for ``patience`` rounds, after at least ``min_evaluations`` (default 20: 10 per dimension).
-    ``pool_sur`` is told the same ``probability`` (it picks the points that leave the fewest labels uncertain)."""
+    """One multi-target pool scan, stopped by ``stopping`` (at least 20 hypotests: 10 per dimension); ``pool_sur``
+    aims at the same quantity the rule checks."""
     import active_science as asci
-    from active_science.convergence import UncertainFractionBelow
     from active_science.surrogates.gp import GPSurrogate
     from active_science.surrogates.multi import MultiTargetSurrogate
 
@@ -112,11 +133,11 @@ def run_adaptive(
     )
     scan = asci.ExclusionScan(
         objective, space, candidates=candidates, targets=targets, strategy=strategy, batch_size=batch_size, seed=seed,
-        strategy_options={"probability": probability} if strategy == "pool_sur" else None,
+        strategy_options=stopping.strategy_options() if strategy == "pool_sur" else None,
         executor=executor, num_cpus=2 if executor == "ray" else None, asynchronous=executor == "ray", clip=3.0,
         surrogate=MultiTargetSurrogate(targets, factory=lambda: GPSurrogate(warp=True)),
         retry=asci.RetryPolicy(max_retries=0),
-        stopping=UncertainFractionBelow(0.01, patience=patience, probability=probability, min_evaluations=min_evaluations),
+        stopping=stopping.rule(len(candidates)),
     )  # fmt: skip
     return scan.run(max_evaluations=len(candidates))
 
@@ -127,9 +148,7 @@ def adaptive_rows(
     strategy: str,
     batch_size: int,
     plot: Path | None,
-    patience: int = PATIENCE,
-    probability: float = PROBABILITY,
-    min_evaluations: int = MIN_EVALUATIONS,
+    stopping: Stopping = Stopping(),
 ) -> list[dict[str, Any]]:
     """One adaptive scan (one seed): its benchmark rows; draws the contour figure if ``plot`` is a path."""
     import torch
@@ -142,7 +161,7 @@ def adaptive_rows(
     t0 = time.perf_counter()
     result = run_adaptive(
         objective, objective.candidates, seed=seed, strategy=strategy, batch_size=batch_size, executor=executor,
-        patience=patience, probability=probability, min_evaluations=min_evaluations,
+        stopping=stopping,
     )  # fmt: skip
     wall = time.perf_counter() - t0
     n = result.n_evaluations
@@ -176,9 +195,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--strategy", default="pool_sur")
     parser.add_argument("--batch-size", type=int, default=2)
     parser.add_argument("--plot", type=Path, default=None, help="contour figure of the first seed (png)")
-    parser.add_argument("--patience", type=int, default=PATIENCE, help="rounds the stopping condition must hold")
-    parser.add_argument("--probability", type=float, default=PROBABILITY, help="misclassification probability counted as uncertain")
-    parser.add_argument("--min-evaluations", type=int, default=MIN_EVALUATIONS, help="no stop before this many hypotests")
+    default = Stopping()
+    parser.add_argument("--stop", choices=("expected", "uncertain"), default=default.stop, help="stopping rule (module docstring)")
+    parser.add_argument("--expected-errors", type=float, default=default.expected_errors, help="--stop expected: wrong pool labels expected at the stop")
+    parser.add_argument("--probability", type=float, default=default.probability, help="--stop uncertain: misclassification probability counted as uncertain")
+    parser.add_argument("--patience", type=int, default=default.patience, help="rounds the stopping condition must hold")
+    parser.add_argument("--min-evaluations", type=int, default=default.min_evaluations, help="no stop before this many hypotests")
     parser.add_argument("--jobs", type=int, default=2, help="seeds run in parallel processes (--quick only)")
     parser.add_argument("--methods", default="grid,adaptive", help="comma-separated subset of grid,adaptive")
     args = parser.parse_args(argv)
@@ -208,8 +230,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         if args.quick:
             add(task, "grid", 0, len(pts), "hypotest_seconds", sum(cost[tuple(p)] for p in pts))
 
+    stopping = Stopping(args.stop, args.expected_errors, args.probability, args.patience, args.min_evaluations)
     jobs = [
-        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, args.patience, args.probability, args.min_evaluations)
+        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, stopping)
         for seed in (range(args.seeds) if "adaptive" in methods else ())
     ]
     if args.jobs > 1 and args.quick:  # independent seeds in separate processes (plain dict rows come back)

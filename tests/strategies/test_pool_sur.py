@@ -84,7 +84,6 @@ def test_pool_scan_learns_a_1d_boundary_without_repeats():
 ATLAS_DIR = Path(os.environ.get("ACTIVE_SCIENCE_ATLAS_DIR", Path(__file__).resolve().parents[3] / "shared/data/atlas_susy_2018_06_3L_eRJR"))
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not (ATLAS_DIR / "pyhf_cls_vs_official_ul.json").is_file(), reason="ATLAS data not found")
 def test_atlas_pool_scan_reproduces_the_official_decisions_with_cached_hypotests():
     from benchmarks.atlas_erjr import official, run_adaptive
@@ -96,7 +95,9 @@ def test_atlas_pool_scan_reproduces_the_official_decisions_with_cached_hypotests
     # the published decisions (sigma_UL < sigma_theory), which pyhf reproduces at all 66 points (data README)
     assert np.array_equal(result.excluded(pts, target="value"), truth["atlas_erjr_obs"])
     assert np.array_equal(result.excluded(pts, target="cls_exp"), truth["atlas_erjr_exp"])
-    assert result.n_evaluations <= 38  # measured 26-32 over seeds 0-4 (benchmarks/atlas_erjr.py --quick); 6 of slack
+    # the bound is a median of 25 over 5 seeds; measured 24-26 over seeds 0-11, seed 0 needs 26
+    # (benchmarks/atlas_erjr.py --quick --seeds 12): 2 hypotests (one batch) of slack
+    assert result.n_evaluations <= 28
     # contours drawn in model coordinates (m, m - m_lsp) stay inside the (m_C1N2, m_N1) box
     for target in ("value", "cls_exp"):
         for seg in result.contour_points(target=target, resolution=60):
