@@ -128,6 +128,7 @@ class SpaceConfig:
 
 
 Scale = Literal["log", "linear"]
+Stopping = Literal["uncertain", "expected"]
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,22 @@ class ScanConfig:
     batch_size: int = 4
     max_evaluations: int = 200
     tolerance: float = 0.01
+    stopping: Stopping = "uncertain"
+    patience: int = 2
+    min_evaluations: int | None = None
     asynchronous: bool = False
     clip: float = 8.0
     targets: list[str] | None = None
+
+    def stopping_rule(self, dim: int) -> Any:
+        """``"uncertain"``: uncertain fraction < tolerance; ``"expected"``: expected wrong-label fraction < tolerance;
+        each for ``patience`` rounds after ``min_evaluations`` (default 10 per dimension) successful evaluations."""
+        from active_science.convergence import ExpectedMisclassificationBelow, UncertainFractionBelow
+
+        n_min = 10 * dim if self.min_evaluations is None else self.min_evaluations
+        if self.stopping == "expected":
+            return ExpectedMisclassificationBelow(self.tolerance, patience=self.patience, min_evaluations=n_min)
+        return UncertainFractionBelow(self.tolerance, patience=self.patience, min_evaluations=n_min)
 
     def __post_init__(self) -> None:
         _str("scan", "scale", self.scale, get_args(Scale))
@@ -157,6 +171,12 @@ class ScanConfig:
         _int("scan", "batch_size", self.batch_size, 1)
         _int("scan", "max_evaluations", self.max_evaluations, 1)
         _num("scan", "tolerance", self.tolerance, low=0.0, high=0.999)
+        _str("scan", "stopping", self.stopping, get_args(Stopping))
+        if self.stopping == "expected" and self.tolerance == 0.0:
+            raise _type_error("scan", "tolerance", self.tolerance, "a number in (0, 1) with stopping = \"expected\", e.g. 0.005")
+        _int("scan", "patience", self.patience, 1)
+        if self.min_evaluations is not None:
+            _int("scan", "min_evaluations", self.min_evaluations, 0)
         _num("scan", "clip", self.clip, low=0.0, open_low=True)
         if not isinstance(self.asynchronous, bool):
             raise _type_error("scan", "asynchronous", self.asynchronous, "true or false")

@@ -12,7 +12,7 @@ from active_science.exceptions import InvalidInputError
 
 __all__ = [
     "LoopStatus", "StoppingRule", "MaxEvaluations", "UncertainFractionBelow", "ExpectedMisclassificationBelow", "ContourStable",
-    "Never",
+    "Never", "rule_to_config", "rule_from_config",
 ]  # fmt: skip
 
 
@@ -193,3 +193,34 @@ class ContourStable(StoppingRule):
     def __call__(self, status: LoopStatus) -> bool:
         recent = status.contour_change[-self.patience :]
         return len(recent) == self.patience and all(c < self.tolerance for c in recent)
+
+
+#: rules a study file can record and rebuild on resume (frozen dataclasses of numbers)
+_SERIALIZABLE: dict[str, type] = {
+    cls.__name__: cls for cls in (MaxEvaluations, UncertainFractionBelow, ExpectedMisclassificationBelow, ContourStable)
+}
+
+
+def rule_to_config(rule: StoppingRule) -> dict[str, object] | None:
+    """A JSON-able description of a built-in rule (``None`` for combinations and user-defined rules).
+
+    Example:
+        >>> rule_to_config(ExpectedMisclassificationBelow(0.01, min_evaluations=20))
+        {'rule': 'ExpectedMisclassificationBelow', 'tolerance': 0.01, 'patience': 1, 'min_evaluations': 20}
+        >>> rule_from_config(rule_to_config(UncertainFractionBelow(0.02))) == UncertainFractionBelow(0.02)
+        True
+    """
+    from dataclasses import asdict
+
+    if type(rule).__name__ not in _SERIALIZABLE or type(rule) is not _SERIALIZABLE[type(rule).__name__]:
+        return None
+    return {"rule": type(rule).__name__, **asdict(rule)}  # type: ignore[call-overload]
+
+
+def rule_from_config(config: dict[str, object]) -> StoppingRule:
+    """Rebuild a rule written by :func:`rule_to_config`."""
+    fields = dict(config)
+    name = fields.pop("rule", None)
+    if name not in _SERIALIZABLE:
+        raise InvalidInputError(f"stopping rule {name!r} is not one a study file records; valid: {', '.join(_SERIALIZABLE)}")
+    return _SERIALIZABLE[str(name)](**fields)

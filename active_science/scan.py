@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy.stats import norm
 
-from active_science.convergence import StoppingRule, UncertainFractionBelow
+from active_science.convergence import StoppingRule, UncertainFractionBelow, rule_from_config, rule_to_config
 from active_science.evaluation import Evaluation, SimulatorObjective, as_objective
 from active_science.exceptions import InvalidInputError, SimulationError, StoreError
 from active_science.execution import RetryPolicy, make_executor
@@ -341,6 +341,7 @@ class ExclusionScan:
             "address": address,
             "retry": {"max_retries": self.retry.max_retries, "backoff": self.retry.backoff, "timeout": self.retry.timeout},
             "stopping": repr(self.stopping),
+            "stopping_rule": rule_to_config(self.stopping),
             "tolerance": float(tolerance),
             "candidates": None if candidates is None else np.asarray(candidates, dtype=float).tolist(),
             "targets": list(self.targets),
@@ -505,8 +506,8 @@ class ExclusionScan:
     ) -> ExclusionScan:
         """Reopen an interrupted scan from its study file; ``run(max_evaluations)`` then continues it (the budget
         counts the evaluations already in the file; ``scan.config["max_evaluations"]`` is the original one).
-        A custom stopping rule is not stored in the file (only its repr): pass it again as ``stopping``, else the
-        default rule with the file's tolerance applies.
+        A built-in stopping rule comes back from the file; a combination or user-defined rule is stored only as its
+        repr: pass it again as ``stopping``, else the default rule with the file's tolerance applies.
 
         A scan of a registered simulator is rebuilt from the file alone; a scan of a Python function needs the same
         ``objective`` (and ``space``, if its constraint was a callable) passed again.
@@ -529,6 +530,8 @@ class ExclusionScan:
                 raise InvalidInputError("this scan's space had a callable constraint; pass space=... to resume it")
             space = ParameterSpace.from_config(cfg["space"])
         strategy_options = cfg.get("strategy_options") or {}
+        if stopping is None and cfg.get("stopping_rule"):
+            stopping = rule_from_config(cfg["stopping_rule"])
         scan = cls(
             objective,
             space,

@@ -20,6 +20,7 @@ def print_scan_result(result: Any) -> None:
 
 
 def run_scan_config(path: Path, *, force: bool, progress: bool) -> int:
+    from active_science.convergence import rule_to_config
     from active_science.scan import ExclusionScan
 
     cfg = load_config(path)
@@ -35,6 +36,9 @@ def run_scan_config(path: Path, *, force: bool, progress: bool) -> int:
         address=cfg.execution.address, num_cpus=cfg.execution.num_cpus, asynchronous=cfg.scan.asynchronous,
         clip=cfg.scan.clip, targets=cfg.scan.targets,
     )  # fmt: skip
+    # the rule's default minimum depends on the dimension, known once the scan has its (maybe the simulator's) space
+    scan.stopping = cfg.scan.stopping_rule(scan.space.dim)
+    scan.config["stopping"], scan.config["stopping_rule"] = repr(scan.stopping), rule_to_config(scan.stopping)
     print_scan_result(scan.run(cfg.scan.max_evaluations, progress=progress))
     return 0
 

@@ -77,3 +77,26 @@ def test_resume_of_a_file_without_the_column_keeps_its_table(tmp_path, monkeypat
     assert np.isnan(resumed.expected_misclassified[:3]).all() and np.isfinite(resumed.expected_misclassified[3:]).all()
     with Store.open(path) as st:
         assert "expected_misclassified" not in st.rounds().dtype.names and len(st.rounds()) == resumed.n_rounds
+
+
+def test_resume_rebuilds_a_built_in_rule_from_the_study_file(tmp_path):
+    path = tmp_path / "s.h5"
+    rule = ExpectedMisclassificationBelow(0.5 / len(POOL), patience=1, min_evaluations=4)
+    pool_scan(store=path, stopping=rule).run(max_evaluations=4)
+    assert ExclusionScan.resume(path, objective=cls).stopping == rule
+
+
+def test_config_keys_choose_the_rule(tmp_path):
+    from active_science.config import load_config
+    from active_science.exceptions import ConfigError
+
+    cfg = tmp_path / "c.toml"
+    base = '[study]\nstore = "s.h5"\n[objective]\nsimulator = "mass_plane"\n[scan]\n'
+    cfg.write_text(base + 'stopping = "expected"\ntolerance = 0.004\npatience = 1\n')
+    assert load_config(cfg).scan.stopping_rule(2) == ExpectedMisclassificationBelow(0.004, patience=1, min_evaluations=20)
+    cfg.write_text(base + 'stopping = "sometimes"\n')
+    with pytest.raises(ConfigError, match=r"^scan.stopping = 'sometimes' is invalid"):
+        load_config(cfg)
+    cfg.write_text(base + 'stopping = "expected"\ntolerance = 0.0\n')
+    with pytest.raises(ConfigError, match=r"^scan.tolerance = 0.0 is invalid"):
+        load_config(cfg)
