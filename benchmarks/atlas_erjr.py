@@ -120,9 +120,13 @@ def run_adaptive(
     batch_size: int,
     executor: str,
     stopping: Stopping = Stopping(),
+    asynchronous: bool = False,
 ) -> Any:
-    """One multi-target pool scan, stopped by ``stopping`` (at least 20 hypotests: 10 per dimension); ``pool_sur``
-    aims at the same quantity the rule checks."""
+    """One multi-target pool scan, stopped by ``stopping`` (at least 20 hypotests: 10 per dimension).
+
+    Synchronous batches by default: both Ray workers run one hypotest of each batch, and the scan is the same
+    whichever executor runs it (the cached-oracle run predicts the real one exactly). ``asynchronous=True`` refills a
+    worker as soon as it finishes (less idle time, but the order, hence the points chosen, depends on fit times)."""
     import active_science as asci
     from active_science.surrogates.gp import GPSurrogate
     from active_science.surrogates.multi import MultiTargetSurrogate
@@ -134,7 +138,7 @@ def run_adaptive(
     scan = asci.ExclusionScan(
         objective, space, candidates=candidates, targets=targets, strategy=strategy, batch_size=batch_size, seed=seed,
         strategy_options=stopping.strategy_options() if strategy == "pool_sur" else None,
-        executor=executor, num_cpus=2 if executor == "ray" else None, asynchronous=executor == "ray", clip=3.0,
+        executor=executor, num_cpus=2 if executor == "ray" else None, asynchronous=asynchronous, clip=3.0,
         surrogate=MultiTargetSurrogate(targets, factory=lambda: GPSurrogate(warp=True)),
         retry=asci.RetryPolicy(max_retries=0),
         stopping=stopping.rule(len(candidates)),
@@ -149,6 +153,7 @@ def adaptive_rows(
     batch_size: int,
     plot: Path | None,
     stopping: Stopping = Stopping(),
+    asynchronous: bool = False,
 ) -> list[dict[str, Any]]:
     """One adaptive scan (one seed): its benchmark rows; draws the contour figure if ``plot`` is a path."""
     import torch
@@ -156,12 +161,12 @@ def adaptive_rows(
     torch.set_num_threads(1)
     objective = make_objective(quick)
     pts, truth = official()
-    executor = "serial" if quick else "ray"
+    executor = "serial" if quick and not asynchronous else "ray"  # asynchronous refill needs Ray workers
     cost = cached_seconds()
     t0 = time.perf_counter()
     result = run_adaptive(
         objective, objective.candidates, seed=seed, strategy=strategy, batch_size=batch_size, executor=executor,
-        stopping=stopping,
+        stopping=stopping, asynchronous=asynchronous,
     )  # fmt: skip
     wall = time.perf_counter() - t0
     n = result.n_evaluations
@@ -171,7 +176,7 @@ def adaptive_rows(
         agree = float(np.mean(result.excluded(pts, target=target) == truth[task]))
         rows.append({**base, "metric": "decisions_agree", "value": agree, "stop_reason": result.stop_reason})
         rows.append({**base, "metric": "n_hypotests", "value": float(n)})
-        rows.append({**base, "metric": "wall_time", "value": wall, "executor": executor})
+        rows.append({**base, "metric": "wall_time", "value": wall, "executor": executor, "asynchronous": asynchronous})
         if quick:
             rows.append({**base, "metric": "hypotest_seconds", "value": sum(cost[tuple(p)] for p in result.points)})
     print(f"seed {seed}: {n} hypotests, {result.stop_reason}, {wall:.0f} s, agree obs/exp "
@@ -201,6 +206,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--probability", type=float, default=default.probability, help="--stop uncertain: misclassification probability counted as uncertain")
     parser.add_argument("--patience", type=int, default=default.patience, help="rounds the stopping condition must hold")
     parser.add_argument("--min-evaluations", type=int, default=default.min_evaluations, help="no stop before this many hypotests")
+    parser.add_argument("--asynchronous", action="store_true", help="refill a Ray worker as soon as it finishes (with --quick: the cached oracle on Ray)")
     parser.add_argument("--jobs", type=int, default=2, help="seeds run in parallel processes (--quick only)")
     parser.add_argument("--methods", default="grid,adaptive", help="comma-separated subset of grid,adaptive")
     args = parser.parse_args(argv)
@@ -232,10 +238,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
 
     stopping = Stopping(args.stop, args.expected_errors, args.probability, args.patience, args.min_evaluations)
     jobs = [
-        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, stopping)
+        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, stopping, args.asynchronous)
         for seed in (range(args.seeds) if "adaptive" in methods else ())
     ]
-    if args.jobs > 1 and args.quick:  # independent seeds in separate processes (plain dict rows come back)
+    if args.jobs > 1 and args.quick and not args.asynchronous:  # independent seeds in separate processes (plain dict rows come back)
         import multiprocessing
 
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
