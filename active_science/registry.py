@@ -41,6 +41,7 @@ _STRATEGIES: dict[str, str | Callable[..., Any]] = {
     "entropy": "active_science.strategies.gp_contour:entropy",
     "tmse": "active_science.strategies.gp_contour:tmse",
     "information_gain": "active_science.strategies.information_gain:information_gain",
+    "focused_information_gain": "active_science.strategies.focused_gain:focused_information_gain",
     "skopt": "active_science.strategies.skopt_contour:skopt",
     "ucb": "active_science.strategies.bayes_opt:ucb",
     "logei": "active_science.strategies.bayes_opt:logei",

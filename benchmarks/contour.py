@@ -32,7 +32,8 @@ import torch
 
 TARGET = 0.99
 ALL_METHODS = [
-    "grid", "random", "sobol", "lhs", "straddle", "misclassification", "entropy", "tmse", "information_gain", "skopt",
+    "grid", "random", "sobol", "lhs", "straddle", "misclassification", "entropy", "tmse", "information_gain",
+    "focused_information_gain", "skopt",
 ]  # fmt: skip
 ALL_TASKS = ["1d", "2d", "3d", "islands", "mass_plane"]
 
@@ -106,6 +107,7 @@ def balanced_accuracy(pred: np.ndarray, truth: np.ndarray) -> float:
 LIGHT = {
     "skopt": {"acq_optimizer": "sampling", "acq_optimizer_kwargs": {"n_points": 2000}},
     "information_gain": {"raw_samples": 512, "num_restarts": 0},
+    "focused_information_gain": {"raw_samples": 512, "num_restarts": 0},
     **{m: {"raw_samples": 1024, "num_restarts": 0} for m in ("straddle", "misclassification", "entropy", "tmse")},
 }
 

@@ -15,7 +15,7 @@ import numpy as np
 from active_science.acquisition.optimize import condition_on_believed, maximize_acquisition
 from active_science.acquisition.straddle import Straddle
 from active_science.exceptions import InvalidInputError
-from active_science.strategies.initial import initial_design
+from active_science.strategies.initial import initial_design, pool_medoids
 from active_science.strategy_context import ProposalContext
 
 __all__ = [
@@ -40,6 +40,16 @@ class GPContourStrategy:
             (``num_restarts=None``) the best of ``raw_samples`` feasible Sobol points is taken without a gradient
             polish up to 3 dimensions (1024 points lie within ~0.03-0.1 of any optimum there, and the polish was
             measured ~30x costlier per round at the same accuracy), and 4 L-BFGS-B restarts above.
+        explore_every: every ``k``-th proposal of the study (counted over all rounds) fills the largest unexplored
+            void instead of following the boundary: the k-medoid of a feasible Sobol set (or of the pool) given every
+            evaluated, running and already chosen point (``pool_medoids``); ``0`` (default) never explores.
+            Level-set acquisitions only look where the model already expects the boundary, so an excluded island
+            smaller than the GP's length-scale that no point has touched is invisible to them (the GP is confidently
+            wrong there). Measured (``benchmarks.contour``, 5 seeds, batches of 4): with ``entropy`` and ``k = 3`` the
+            two-islands task needs a median of 34 evaluations instead of 51, but the 2D excursion function 38
+            instead of 28: worth it when a missed island is the bigger risk. The largest-posterior-sd point is not
+            used: it sits on the box's edges and corners (measured on the islands, seed 3: 14 of the first 20
+            exploration points on an edge; two of five seeds found the interior island only after 139-141).
     """
 
     needs_surrogate = True
@@ -54,9 +64,12 @@ class GPContourStrategy:
         raw_samples: int = 1024,
         maxiter: int = 200,
         acquisition_options: Mapping[str, Any] | None = None,
+        explore_every: int = 0,
     ) -> None:
         if num_initial is not None and num_initial < 1:
             raise InvalidInputError(f"num_initial={num_initial} must be >= 1")
+        if isinstance(explore_every, bool) or not isinstance(explore_every, int) or explore_every < 0:
+            raise InvalidInputError(f"explore_every={explore_every!r} must be a non-negative integer (0 = never explore)")
         self.acquisition = acquisition
         self.name = name
         self.num_initial = num_initial
@@ -64,9 +77,15 @@ class GPContourStrategy:
         self.raw_samples = raw_samples
         self.maxiter = int(maxiter)
         self.acquisition_options = dict(acquisition_options or {})
+        self.explore_every = explore_every
 
     def _num_initial(self, dim: int) -> int:
         return self.num_initial if self.num_initial is not None else max(4, 2 * dim + 2)
+
+    def _void_point(self, ctx: ProposalContext, taken: np.ndarray) -> np.ndarray:
+        """`(d,)` the centre of the largest unexplored void: the next k-medoid of a feasible Sobol set (or the pool)."""
+        pool = ctx.candidates if ctx.candidates is not None else ctx.space.sample_unit(1024, seed=ctx.study_seed + 1, method="sobol")
+        return pool_medoids(pool, 1, taken=taken)[0]
 
     def make_acquisition(self, model: Any, ctx: ProposalContext) -> Any:
         """The acquisition function for this round (subclasses add what depends on the loop's state)."""
@@ -81,6 +100,11 @@ class GPContourStrategy:
         chosen: list[np.ndarray] = list(initial_design(ctx, n_first)) if n_first else []
         model = condition_on_believed(ctx.surrogate.model, np.concatenate([ctx.pending, np.reshape(chosen, (-1, ctx.dim))]))
         for j in range(len(chosen), n):
+            if self.explore_every and (ctx.num_proposed + j + 1) % self.explore_every == 0:
+                x = self._void_point(ctx, np.concatenate([ctx.X, ctx.excluded, np.reshape(chosen, (-1, ctx.dim))]))
+                chosen.append(x)
+                model = condition_on_believed(model, x[None, :]) if j + 1 < n else model
+                continue
             acq = self.make_acquisition(model, ctx)
             x = maximize_acquisition(
                 acq,

@@ -34,6 +34,8 @@ class InformationGain(AcquisitionFunction):
         threshold: the level ``t``.
         noise_variance: observation-noise variance of the new evaluation (modelled scale).
         num_quadrature: Gauss-Hermite nodes for the expectation over the unseen observation.
+        integration_weights: `(M,)` non-negative weights of the integration points (normalised here); ``None`` is
+            the plain average. Importance-sampled integration points carry ``1 / q`` weights (``FocusedSURStrategy``).
         max_pairs: evaluate at most this many (candidate, integration point) pairs per model call (memory).
 
     Example:
@@ -55,6 +57,7 @@ class InformationGain(AcquisitionFunction):
         threshold: float = 0.0,
         noise_variance: float = 0.0,
         num_quadrature: int = 24,
+        integration_weights: Tensor | None = None,
         max_pairs: int = 16384,
     ) -> None:
         super().__init__(model=model)
@@ -62,6 +65,16 @@ class InformationGain(AcquisitionFunction):
         if pts.ndim != 2 or len(pts) < 1:
             raise InvalidInputError(f"integration_points must be (M, d) with M >= 1, got shape {tuple(pts.shape)}")
         self.register_buffer("integration_points", pts)
+        if integration_weights is None:
+            w_int = torch.full((len(pts),), 1.0 / len(pts), dtype=torch.float64)
+        else:
+            w_int = torch.as_tensor(integration_weights, dtype=torch.float64).reshape(-1)
+            if w_int.shape != (len(pts),) or not bool(torch.isfinite(w_int).all()) or bool((w_int < 0).any()) or float(w_int.sum()) <= 0:
+                raise InvalidInputError(
+                    f"integration_weights must be ({len(pts)},) finite, non-negative and not all zero; got shape {tuple(w_int.shape)}"
+                )
+            w_int = w_int / w_int.sum()
+        self.register_buffer("integration_weights", w_int)
         self.threshold = float(threshold)
         self.noise_variance = float(noise_variance)
         nodes, weights = np.polynomial.hermite_e.hermegauss(int(num_quadrature))  # weight exp(-z^2 / 2)
@@ -95,7 +108,7 @@ class InformationGain(AcquisitionFunction):
             shift = cross / var_y.clamp_min(1e-18).sqrt()  # sd of the look-ahead mean at x'
             var_after = (var_i - shift**2).clamp_min(1e-18)
             after = self._expected_entropy(mean[..., 1] - self.threshold, shift, var_after.sqrt())
-            out.append((before - after).clamp_min(0.0).mean(dim=-1))
+            out.append((before - after).clamp_min(0.0) @ self.integration_weights.to(X))
         return torch.cat(out)
 
     def _expected_entropy(self, gap: Tensor, shift: Tensor, sd_after: Tensor) -> Tensor:

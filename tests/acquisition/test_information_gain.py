@@ -74,3 +74,21 @@ def test_model_list_takes_the_larger_gain():
 def test_rejects_bad_integration_points():
     with pytest.raises(InvalidInputError, match="integration_points"):
         InformationGain(gp([0.5], [0.0]), torch.zeros(3))
+
+
+def test_integration_weights_weight_the_per_point_gains():
+    # the weighted gain is the weighted mean of the single-point gains (each computed independently)
+    model = gp([0.0, 0.3, 0.8, 1.0], [1.0, 0.4, -0.5, -1.0])
+    pts = torch.tensor([[0.45], [0.55], [0.7]], dtype=DT)
+    x = torch.tensor([[[0.5]], [[0.6]]], dtype=DT)
+    single = torch.stack([InformationGain(model, p[None], noise_variance=0.01)(x) for p in pts], dim=-1)
+    w = torch.tensor([1.0, 3.0, 0.0], dtype=DT)
+    got = InformationGain(model, pts, noise_variance=0.01, integration_weights=w)(x)
+    torch.testing.assert_close(got, single @ (w / w.sum()))
+    torch.testing.assert_close(InformationGain(model, pts, integration_weights=torch.ones(3))(x), InformationGain(model, pts)(x))
+
+
+@pytest.mark.parametrize("weights", [torch.ones(2), -torch.ones(3), torch.zeros(3), torch.tensor([1.0, float("nan"), 1.0])])
+def test_rejects_bad_integration_weights(weights):
+    with pytest.raises(InvalidInputError, match="integration_weights"):
+        InformationGain(gp([0.5], [0.0]), torch.zeros(3, 1), integration_weights=weights)

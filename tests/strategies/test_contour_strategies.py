@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from active_science import ActiveLoop, get_strategy
+from active_science import ActiveLoop, ParameterSpace, get_strategy
 from active_science.stats.metrics import balanced_accuracy
 from active_science.surrogates import GPSurrogate
 from active_science.testfunctions import get_problem
@@ -42,3 +42,32 @@ def test_default_finds_the_2d_boundary_with_few_points_near_it():
 def test_other_strategies_find_the_2d_boundary(name):
     _, acc = run(get_problem("2d"), get_strategy(name), budget=48, batch=4)
     assert acc >= 0.98, acc
+
+
+def test_explore_every_fills_the_largest_void():
+    # every evaluated point in the left half of the square: the level-set acquisition follows the boundary x = 0.3,
+    # the exploration slot (every 2nd proposal of the study) must go to the medoid of the empty right half: the pool
+    # point minimising the summed distance of the pool to its nearest point, found here by brute force
+    from active_science.testing import make_context
+
+    space = ParameterSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    U = np.array([[a, b] for a in (0.05, 0.2, 0.35, 0.45) for b in (0.1, 0.5, 0.9)])
+    y = U[:, 0] - 0.3
+    sur = GPSurrogate(warp=False).fit(U, y, np.full(len(y), 1e-4), seed=0)
+    ctx = make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-4), surrogate=sur, seed=1, num_proposed=len(U))
+    pts = get_strategy("entropy", explore_every=2, **LIGHT).propose(2, ctx)  # proposals 13 (boundary) and 14 (void)
+    assert abs(pts[0, 0] - 0.3) < 0.1
+    pool = space.sample_unit(1024, seed=ctx.study_seed + 1, method="sobol")
+    taken = np.vstack([U, pts[:1]])
+    near = np.sqrt(((pool[:, None] - taken[None]) ** 2).sum(-1)).min(1)
+    cost = [np.minimum(near, np.sqrt(((pool - c) ** 2).sum(-1))).sum() for c in pool]
+    np.testing.assert_array_equal(pts[1], pool[int(np.argmin(cost))])
+    assert pts[1, 0] > 0.55  # in the empty half
+
+
+def test_explore_every_is_checked():
+    from active_science.exceptions import InvalidInputError
+
+    for bad in (-1, 1.5, True):
+        with pytest.raises(InvalidInputError, match="explore_every"):
+            get_strategy("entropy", explore_every=bad)
