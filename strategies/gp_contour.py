@@ -45,9 +45,9 @@ class GPContourStrategy:
             evaluated, running and already chosen point (``pool_medoids``); ``0`` (default) never explores.
             Level-set acquisitions only look where the model already expects the boundary, so an excluded island
             smaller than the GP's length-scale that no point has touched is invisible to them (the GP is confidently
-            wrong there). Measured (``benchmarks.contour``, 5 seeds, batches of 4): with ``entropy`` and ``k = 3`` the
-            two-islands task needs a median of 34 evaluations instead of 51, but the 2D excursion function 38
-            instead of 28: worth it when a missed island is the bigger risk. The largest-posterior-sd point is not
+            wrong there). Measured (``benchmarks.contour --light``, 5 seeds, batches of 4): with ``entropy`` and ``k = 3``
+            the two-islands task needs a median of 40 evaluations (28-62) instead of 51, the 2D excursion function
+            34 (31-46) instead of 28: worth it when a missed island is the bigger risk. The largest-posterior-sd point is not
             used: it sits on the box's edges and corners (measured on the islands, seed 3: 14 of the first 20
             exploration points on an edge; two of five seeds found the interior island only after 139-141).
     """
