@@ -252,7 +252,8 @@ def plot(rows: list[dict], path: str, tasks: list[str], methods: list[str]) -> N
         ax.set_title(task)
         ax.set_xlabel("simulator calls")
     axes[0][0].set_ylabel("balanced accuracy")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+    if axes[0][-1].get_legend_handles_labels()[0]:  # runs without accuracy curves (merged summaries) have none
+        axes[0][-1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -294,6 +295,24 @@ def run_task(
     return rows
 
 
+def merged_rows(paths: list[str]) -> list[dict]:
+    """The per-run rows of several result files (their summary rows, ``seed = -1``, are recomputed by the caller).
+
+    A task x method x seed measured in two files is an error: the merge would count it twice.
+    """
+    rows: list[dict] = []
+    seen: dict[tuple, str] = {}
+    for path in paths:
+        with open(path) as fh:
+            file_rows = [r for r in json.load(fh) if r.get("seed", -1) != -1]
+        for key in {(r["task"], r["method"], r["seed"]) for r in file_rows}:
+            if key in seen:
+                raise SystemExit(f"--merge: task {key[0]!r} method {key[1]!r} seed {key[2]} is in both {seen[key]} and {path}; merge each run once")
+            seen[key] = path
+        rows += file_rows
+    return rows
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small budgets, coarser truth grids, 1 seed (< 5 min)")
@@ -306,6 +325,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--light", action="store_true", help="lighter acquisition optimisers (implied by --quick)")
     parser.add_argument("--budget", type=int, default=None, help="override every task's budget")
     parser.add_argument("--jobs", type=int, default=None, help="tasks run in this many processes (default: 2 with --quick, else 1)")
+    parser.add_argument("--merge", nargs="+", default=None, metavar="FILE.json",
+                        help="run nothing: pool the rows of earlier runs (e.g. one task per process) into one table, JSON and figure")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     logging.basicConfig(level=logging.WARNING)
@@ -317,7 +338,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args.jobs = args.jobs if args.jobs is not None else (2 if args.quick else 1)
     options = {"quick": args.quick, "budget": args.budget, "batch_size": args.batch_size, "light": args.light or args.quick}
     rows: list[dict] = []
-    if args.jobs > 1 and len(tasks) > 1:
+    if args.merge:
+        rows = merged_rows(args.merge)
+        tasks = [t for t in ALL_TASKS if any(r["task"] == t for r in rows)] if args.tasks is None else tasks
+        methods = [m for m in ALL_METHODS if any(r["method"] == m for r in rows)] if args.methods is None else methods
+    elif args.jobs > 1 and len(tasks) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 

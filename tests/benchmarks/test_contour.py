@@ -24,3 +24,24 @@ def test_every_method_and_seed_gets_an_evaluations_row():
         if r["metric"] == f"evaluations_to_{TARGET}":  # a count within what was spent, or None (not reached)
             assert r["value"] is None or 1 <= r["value"] <= r["n_simulations"]
     assert all(r["n_simulations"] <= 4 for r in rows if r["method"] == "random")  # the budget is honoured
+
+
+def test_merge_pools_runs_and_recomputes_the_medians(tmp_path):
+    import json
+
+    from benchmarks.contour import main
+
+    def rows(method, values):
+        return [{"task": "2d", "method": method, "seed": s, "n_simulations": v, "metric": f"evaluations_to_{TARGET}", "value": v}
+                for s, v in enumerate(values)]  # fmt: skip
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(rows("entropy", [25, 26, 23, 30, 24]) + [{"task": "2d", "method": "entropy", "seed": -1, "metric": "stale", "value": 0}]))
+    b.write_text(json.dumps(rows("grid", [256] * 5)))
+    out = main(["--merge", str(a), str(b), "--out", str(tmp_path / "m.json"), "--png", str(tmp_path / "m.png")])
+    summary = {(r["method"], r["metric"]): r["value"] for r in out if r["seed"] == -1}
+    assert ("entropy", "stale") not in summary  # old summary rows are dropped, not pooled
+    assert summary[("entropy", f"median_evaluations_to_{TARGET}")] == 25
+    assert summary[("entropy", "grid_over_default_evaluations")] == pytest.approx(256 / 25)
+    with pytest.raises(SystemExit, match="seed 0 is in both"):
+        main(["--merge", str(a), str(a)])
