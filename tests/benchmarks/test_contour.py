@@ -43,5 +43,5 @@ def test_merge_pools_runs_and_recomputes_the_medians(tmp_path):
     assert ("entropy", "stale") not in summary  # old summary rows are dropped, not pooled
     assert summary[("entropy", f"median_evaluations_to_{TARGET}")] == 25
     assert summary[("entropy", "grid_over_default_evaluations")] == pytest.approx(256 / 25)
-    with pytest.raises(SystemExit, match="method .entropy. seed \d is in both"):
+    with pytest.raises(SystemExit, match=r"method .entropy. seed \d is in both"):
         main(["--merge", str(a), str(a)])
