@@ -1,8 +1,11 @@
-"""Sequential rounds for one observation: simulate from a truncated prior, retrain, shrink the region, repeat.
+"""Sequential rounds for one observation: simulate from a focused proposal, retrain, focus further, repeat.
 
-Round 1 draws ``theta`` from the prior; round ``k > 1`` draws from the prior truncated to the current posterior's
-highest-posterior-density region of mass ``1 - truncation`` (truncated NRE, Miller et al. 2021; TSNPE, Deistler
-et al. 2022), simulates, appends the new events and retrains the estimator (warm-started) on all rounds.
+Round 1 draws ``theta`` from the prior; round ``k > 1`` draws from a proposal built from the current posterior
+``prior x r_hat(x_obs | theta)`` (``SequentialConfig.proposal``): ``"truncated"`` is the prior truncated to its
+highest-posterior-density region of mass ``1 - truncation`` (truncated NRE, Miller et al. 2021; TSNPE, Deistler et
+al. 2022); ``"posterior"`` is the current posterior itself (SNRE, Hermans et al. 2020; sbi's SNRE_B), which puts
+every later simulation where the posterior mass is. Each round simulates, appends the new events and retrains the
+estimator (warm-started) on all rounds.
 
 Why the proposal needs no correction for a classifier between joint and marginal pairs (CARL/NRE, ``theta_ref=None``):
 pooling the rounds gives joint pairs ``theta ~ q(theta) = sum_k pi_k q_k(theta)``, ``x ~ p(x | theta)``, and the
@@ -12,7 +15,8 @@ marginal pairs are made by shuffling ``theta`` among those rows, i.e. drawn from
 denominator ``q(x_obs)`` is a constant at the fixed observation, so ``prior(theta) r_hat(x_obs | theta)`` is still
 the posterior (up to normalisation) wherever ``q(theta) > 0``. Round 1 covers the whole prior and every later round
 covers the truncation region, so the ratio is valid everywhere and its training data concentrate where the
-posterior lives. (The ratio regressions with gold against a fixed ``theta_ref`` are per-``theta`` targets and do not
+posterior lives; the same argument holds for the posterior proposal (any ``q_k``), whose draws concentrate even more.
+(The ratio regressions with gold against a fixed ``theta_ref`` are per-``theta`` targets and do not
 depend on the proposal either; a posterior proposal with an atomic/contrastive loss over K > 2 classes, as in
 sbi's SNRE_B, is valid only up to a ``theta``-dependent factor outside the proposal's support, which truncating the
 *prior* avoids: inside the region ``q_k ∝ prior``.) The final posterior is restricted to the last region, whose
@@ -52,7 +56,9 @@ class SequentialConfig:
     Args:
         num_rounds: rounds (the budget is split evenly; round 1 takes the remainder).
         truncation: posterior mass left outside the truncation region (``1e-4`` as in TSNPE).
-        sampler: the MCMC settings used to find the region (and nothing else).
+        proposal: ``"truncated"`` (the prior truncated to the HPD region) or ``"posterior"`` (draws of the current
+            posterior; ``sampler.num_samples`` must be at least the round size).
+        sampler: the MCMC settings used to find the region and to draw the posterior proposal.
         training: training settings of every round (warm-started after round 1).
         batch: prior draws tested per rejection batch when sampling the truncated prior.
         max_batches: rejection batches per round before giving up (the region is then too small: raise truncation).
@@ -64,6 +70,7 @@ class SequentialConfig:
 
     num_rounds: int = 5
     truncation: float = 1e-4
+    proposal: str = "truncated"
     sampler: SamplerConfig = SamplerConfig(num_samples=10_000, refine_map=False)
     training: TrainingConfig = TrainingConfig()
     batch: int = 100_000
@@ -77,6 +84,8 @@ class SequentialConfig:
         t = self.truncation
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < t < 0.5:
             raise InvalidInputError(f"SequentialConfig.truncation={t!r} must lie in (0, 0.5), e.g. 1e-4")
+        if self.proposal not in ("truncated", "posterior"):
+            raise InvalidInputError(f"SequentialConfig.proposal={self.proposal!r} must be 'truncated' or 'posterior'")
 
 
 @dataclass(frozen=True)
@@ -181,15 +190,25 @@ def sequential_rounds(
     region: HPDRegion | None = None
     thetas, xs, rounds, acceptance, seconds = [], [], [], [], []
     posterior = RatioPosterior(est, prior)
+    if cfg.proposal == "posterior" and cfg.sampler.num_samples < max(per_round[1:], default=0):
+        raise InvalidInputError(
+            f"SequentialConfig.sampler.num_samples={cfg.sampler.num_samples} is below the round size {max(per_round[1:])}: "
+            "the posterior proposal draws each round from those samples; raise num_samples"
+        )
+    draws: np.ndarray | None = None  # the current posterior's draws (posterior proposal)
     for k, n in enumerate(per_round):
         start = time.perf_counter()
-        theta, acc = _truncated_prior(prior, region, n, cfg, rng)
+        if cfg.proposal == "posterior" and draws is not None:
+            theta, acc = draws[rng.choice(len(draws), size=n, replace=False)], float(np.mean(region(prior.sample(10_000, rng))))
+        else:
+            theta, acc = _truncated_prior(prior, region, n, cfg, rng)
         sim = _as_simulation(simulator(theta), theta)
         est.append(sim)
         est.train(cfg.training, warm_start=True)
         posterior = RatioPosterior(est, prior)
         samples = posterior.sample(x0[None, :], config=cfg.sampler, seed=rng)
         region = HPDRegion(posterior, x0, float(samples.hpd_threshold(1.0 - cfg.truncation)[0]))
+        draws = samples.samples[0]
         thetas.append(theta)
         xs.append(sim.x)
         rounds.append(np.full(n, k))

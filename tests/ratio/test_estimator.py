@@ -55,10 +55,12 @@ def test_doubly_score_term_targets_minus_the_score_at_theta1():
     np.testing.assert_allclose(t_hat, sim.score(x, [0.0])[:, 0], atol=0.1)  # exact +-0.4; measured error < 0.05
 
 
-def test_marginal_carl_learns_ratios_between_parameter_points():
+@pytest.mark.parametrize("negatives", [1, 4])
+def test_marginal_carl_learns_ratios_between_parameter_points(negatives):
+    # negatives = 4: four shuffled partners per joint pair, each weighted 1/4, must learn the same ratio
     sim = GaussianToy()
     s = sim.simulate(sim.space.sample(4000, seed=3), seed=4)
-    est = RatioEstimator("carl", network=SMALL_NET, seed=0).append(s).train(SHORT)
+    est = RatioEstimator("carl", network=SMALL_NET, seed=0, negatives=negatives).append(s).train(SHORT)
     x = np.linspace(-2, 2, 5)[:, None]
     diff = est.log_ratio(x, [0.5]) - est.log_ratio(x, [-0.5])  # the marginal p(x) cancels
     exact = sim.log_likelihood(x, [0.5]) - sim.log_likelihood(x, [-0.5])
@@ -91,3 +93,13 @@ def test_misuse_is_refused_with_the_fix(gaussian_sims):
         RatioEstimator("carl", theta_ref=[0.0]).log_ratio(np.zeros((1, 1)), [0.0])
     with pytest.raises(InvalidInputError, match="drop theta_ref"):
         RatioEstimator("carl", theta_ref=[0.0], doubly=True)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"negatives": 0}, "negatives=0 must be a positive integer"),
+    ({"negatives": True}, "negatives=True must be a positive integer"),
+    ({"negatives": 2, "theta_ref": [0.0]}, "negatives=2 applies to the marginal mode only"),
+])  # fmt: skip
+def test_bad_negatives(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        RatioEstimator("carl", **kwargs)
