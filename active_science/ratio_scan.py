@@ -7,7 +7,9 @@ Each round (SCIENCE.md sections 5-6):
    parallel on Ray workers), each with its own seed (:mod:`~active_science.ratio.gold_objective`);
 2. append the simulations to the :class:`~active_science.ratio.RatioEstimator` and retrain it, warm-started;
 3. recompute ``q(theta) = -2 sum_i w_i log r_hat(x_i | theta) - min`` (plus the Poisson rate term when the
-   simulator gives ``nu(theta)``) at every simulated point and on the dense candidate grid, per ensemble member;
+   simulator gives ``nu(theta)``) at every simulated point and on the dense candidate grid, per ensemble member,
+   with ``r_hat(x | theta)`` divided by its mean over every reference event simulated so far (``normalize``: the
+   exact ratio has ``E_ref[r(x | theta)] = 1``, and ``q`` multiplies a violation by ``2 sum_i w_i``);
 4. refit the GP surrogate on q at the simulated points *from scratch*: retraining changes q everywhere, so the old
    values cannot simply be kept (the ``ActiveLoop`` tell mechanism assumes fixed values, which is why this study
    drives its own rounds instead of a ``LoopRunner``);
@@ -104,6 +106,10 @@ class RatioScan:
             ``q`` of ``null_data`` under the same estimator).
         null_data: ``(x, weights)`` the Asimov data of the null (background-only) hypothesis; needed for ``"cls"``.
         tolerance: stop when fewer than this share of grid labels changed between rounds.
+        normalize: divide ``r_hat(x | theta)`` by its mean over the pooled reference events (all events simulated
+            at ``theta_ref`` so far, no extra simulations) before computing ``q``. A network's ratio is not exactly
+            normalised, and an offset ``c(theta)`` in ``log r_hat`` moves ``q`` by ``-2 c sum_i w_i`` (120 c for
+            the Galton board's 60 Asimov balls: a 0.01 offset shifts ``q`` by 1.2, five grid steps of the contour).
         ensemble_size, network, training: the estimator.
         seed: everything random derives from it (the simulator seed of point ``i`` is ``point_seed(seed, i)``).
         executor: ``"serial"``, ``"ray"`` or an executor object: where a round's gold simulations run.
@@ -137,6 +143,7 @@ class RatioScan:
         batch_size: int = 2,
         cl: float = 0.95,
         tolerance: float = 0.005,
+        normalize: bool = True,
         ensemble_size: int = 3,
         network: NetworkConfig | None = None,
         training: TrainingConfig | None = None,
@@ -181,6 +188,10 @@ class RatioScan:
         self.batch_size = batch_size
         self.threshold = wilks_threshold(cl, d)
         self.tolerance = float(tolerance)
+        if not isinstance(normalize, (bool, np.bool_)):
+            raise InvalidInputError(f"normalize={normalize!r} must be True or False (normalise r_hat over the reference events)")
+        self.normalize = bool(normalize)
+        self._pool: tuple[int, np.ndarray, np.ndarray] | None = None
         self.training = training if training is not None else TrainingConfig(max_epochs=60, patience=10)
         self.seed = int(seed)
         self._executor_spec, self._executor_options, self._retry = executor, dict(executor_options or {}), retry
@@ -202,10 +213,36 @@ class RatioScan:
             )
 
     # ------------------------------------------------------------------------------------------------ statistic
+    def reference_pool(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct reference events simulated so far `(u, x_dim)` and their counts `(u,)` (for ``normalize``).
+
+        Reference events are the training rows drawn at ``theta_ref`` (label ``y = 1``); a discrete ``x`` (the Galton
+        board's 31 positions) collapses to a few distinct rows, so the normaliser costs a few evaluations per theta.
+        """
+        n = self.estimator.num_rows
+        if self._pool is None or self._pool[0] != n:
+            rows = self.estimator.rows() if n else None
+            xr = np.zeros((0, self.x_obs.shape[1])) if rows is None else rows.x[rows.y > 0.5]
+            u, c = np.unique(xr, axis=0, return_counts=True)
+            self._pool = (n, u, c.astype(float))
+        return self._pool[1], self._pool[2]
+
+    def _log_norm(self, theta: np.ndarray) -> np.ndarray:
+        """`(members,)` ``log mean_ref r_hat(x | theta)`` over the reference pool (0 without reference events)."""
+        u, c = self.reference_pool()
+        if len(u) == 0:
+            return np.zeros(1)
+        lr = self.estimator.predict(u, theta).members + np.log(c)
+        top = lr.max(axis=1, keepdims=True)  # log-sum-exp, stable
+        return top[:, 0] + np.log(np.exp(lr - top).sum(axis=1)) - np.log(c.sum())
+
     def _raw_q(self, x: np.ndarray, weights: np.ndarray | None, pts: np.ndarray) -> np.ndarray:
         """``-2 sum_i w_i log r_hat(x_i | theta)`` (plus the rate term) `(members, k)` at `(k, d)` points."""
         w = np.ones(len(x)) if weights is None else weights
-        q = np.stack([-2.0 * (self.estimator.predict(x, th).members @ w) for th in pts], axis=1)
+        if self.normalize:
+            q = np.stack([-2.0 * (self.estimator.predict(x, th).members @ w - w.sum() * self._log_norm(th)) for th in pts], axis=1)
+        else:
+            q = np.stack([-2.0 * (self.estimator.predict(x, th).members @ w) for th in pts], axis=1)
         if self.expected_events is not None:
             n = float(w.sum())
             q -= 2.0 * np.array([n * np.log(self.expected_events(th)) - self.expected_events(th) for th in pts])

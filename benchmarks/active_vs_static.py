@@ -6,7 +6,10 @@ simulations of ``events_per_point`` numerator events per theta point plus as man
 retraining); ``static`` draws its theta points uniformly up front and feeds them, in that order, through the same
 simulate / warm-start-retrain rounds (``RatioScan.step(points=...)``), evaluated at each budget of a ladder
 (every ``--static-every``-th point count up to ``--static-max-points``). Balanced accuracy of the 95 % CL excluded region is
-measured on a dense grid against the exact-likelihood region.
+measured on a dense grid against the exact-likelihood region. Both arms compute ``q`` from the ratio normalised
+over their own pooled reference events (``RatioScan(normalize=True)``, the default; ``--no-normalize`` gives the
+raw network ratio, the setting of the runs before that option existed). Events are counted the same way in both
+arms: every simulated event, numerator and reference; the normalisation simulates nothing.
 
     python -m benchmarks.active_vs_static --quick --out F.json
     python -m benchmarks.active_vs_static --task weinberg --seeds 3 --out W.json
@@ -52,7 +55,7 @@ def settings(task: str, quick: bool) -> dict:
 def run_active(task, s: dict, seed: int, training: TrainingConfig, log=lambda n, ba: None) -> list[tuple[int, float]]:
     scan = RatioScan(
         task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
-        initial_points=s["initial_points"], batch_size=s["batch_size"], tolerance=0.0, ensemble_size=3,
+        initial_points=s["initial_points"], batch_size=s["batch_size"], tolerance=0.0, ensemble_size=3, normalize=s["normalize"],
         network=s["network"], training=training, seed=seed,
     )  # fmt: skip
     curve = []
@@ -70,7 +73,7 @@ def run_static(task, s: dict, seed: int, training: TrainingConfig, ladder: list[
     order = task.simulator.space.from_unit(rng.random((max(ladder), task.grid.shape[1])))
     scan = RatioScan(
         task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
-        ensemble_size=3, network=s["network"], training=training, seed=seed,
+        ensemble_size=3, normalize=s["normalize"], network=s["network"], training=training, seed=seed,
     )  # fmt: skip
     done = 0
     for k in ladder:
@@ -168,11 +171,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=None)
     ap.add_argument("--events-per-point", type=int, default=None, help="override the task's events per theta point")
     ap.add_argument("--max-points", type=int, default=None, help="override the number of theta points (budget)")
+    ap.add_argument("--batch-size", type=int, default=None, help="override the points per round after round 0 (both arms' ladders)")
+    ap.add_argument("--initial-points", type=int, default=None, help="override the points of round 0 (both arms' ladders)")
     ap.add_argument("--static-max-points", type=int, default=None, help="static budget in points (default: the active one)")
     ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed ... first_seed + seeds - 1 (split runs)")
     ap.add_argument("--static-every", type=int, default=None, help="evaluate the static design at every k-th budget of its ladder")
     ap.add_argument("--observed-events", type=int, default=3000, help="Weinberg: events in the observed dataset")
     ap.add_argument("--methods", nargs="+", default=["active", "static"], choices=["active", "static"])
+    ap.add_argument("--max-epochs", type=int, default=100, help="training epochs per retrain (both arms)")
+    ap.add_argument("--patience", type=int, default=10, help="early-stopping patience per retrain (both arms)")
+    ap.add_argument("--no-normalize", action="store_true", help="q from the raw network ratio (RatioScan(normalize=False))")
     ap.add_argument("--progress", default=None, help="append one JSON line per round to this file (partial results)")
     ap.add_argument("--merge", nargs="+", default=None, help="pool the per-seed rows of these JSON files (no new runs)")
     args = ap.parse_args(argv)
@@ -182,13 +190,14 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
     s = settings(args.task, args.quick)
+    s["normalize"] = not args.no_normalize
     if args.events_per_point is not None:
         s["events_per_point"] = args.events_per_point
-    for key in ("max_points", "static_max_points", "static_every"):
+    for key in ("max_points", "static_max_points", "static_every", "batch_size", "initial_points"):
         if getattr(args, key) is not None:
             s[key] = getattr(args, key)
     task = ratio_task(args.task, grid_size=s["grid"], observed_events=args.observed_events)
-    training = TrainingConfig(max_epochs=100, patience=10)
+    training = TrainingConfig(max_epochs=args.max_epochs, patience=args.patience)
     rows: list[dict] = []
     ladder = list(range(s["initial_points"], s["max_points"] + 1, s["batch_size"]))
     full = list(range(s["initial_points"], s["static_max_points"] + 1, s["batch_size"]))
@@ -200,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
             def log(n: int, ba: float, method: str = method, seed: int = seed) -> None:
                 if args.progress:
                     with open(args.progress, "a") as f:
-                        row = dict(task=args.task, method=method, seed=seed, n_simulations=n, metric="balanced_accuracy", value=ba, seconds=time.time() - t0)
+                        row = dict(task=args.task, method=method, seed=seed, n_simulations=n, metric="balanced_accuracy", value=ba, seconds=time.time() - t0, normalize=s["normalize"])
                         f.write(json.dumps(row) + "\n")
 
             if method == "active":
@@ -209,13 +218,15 @@ def main(argv: list[str] | None = None) -> None:
                 curve = run_static(task, s, seed, training, static_ladder, log)
             secs = time.time() - t0
             reach = first_reaching(curve)
+            tag = dict(task=args.task, method=method, seed=seed, normalize=s["normalize"], events_per_point=s["events_per_point"],
+                       initial_points=s["initial_points"], batch_size=s["batch_size"])  # fmt: skip
             for n, ba in curve:
-                rows.append(dict(task=args.task, method=method, seed=seed, n_simulations=n, metric="balanced_accuracy", value=ba))
+                rows.append(dict(tag, n_simulations=n, metric="balanced_accuracy", value=ba))
             n_final, ba_final = curve[-1]
-            rows.append(dict(task=args.task, method=method, seed=seed, n_simulations=n_final, metric="balanced_accuracy", value=ba_final, final=True))
-            rows.append(dict(task=args.task, method=method, seed=seed, n_simulations=n_final, metric=f"simulations_to_{TARGET}", value=reach))
-            rows.append(dict(task=args.task, method=method, seed=seed, n_simulations=n_final, metric="simulations_to_0.95", value=first_reaching(curve, 0.95)))
-            rows.append(dict(task=args.task, method=method, seed=seed, n_simulations=n_final, metric="seconds", value=secs))
+            rows.append(dict(tag, n_simulations=n_final, metric="balanced_accuracy", value=ba_final, final=True))
+            rows.append(dict(tag, n_simulations=n_final, metric=f"simulations_to_{TARGET}", value=reach))
+            rows.append(dict(tag, n_simulations=n_final, metric="simulations_to_0.95", value=first_reaching(curve, 0.95)))
+            rows.append(dict(tag, n_simulations=n_final, metric="seconds", value=secs))
             print(f"{args.task:8s} {method:7s} seed {seed}: final BA {ba_final:.4f} at {n_final} events, to {TARGET}: {reach}, {secs:.0f} s", flush=True)
     rows += summarise(rows, args.task)
     if args.out:

@@ -17,13 +17,19 @@ SMALL = dict(network=NetworkConfig(hidden=(16,)), training=TrainingConfig(max_ep
 
 
 class _ExactRatio:
-    """Stands in for a trained estimator: two 'members' equal to the exact log ratio against theta_ref."""
+    """Stands in for a trained estimator: two 'members' equal to the exact log ratio against theta_ref (plus an
+    optional offset ``offset(theta)``, a misnormalised ratio), with ``reference_x`` as its reference events."""
 
-    def __init__(self, sim, theta_ref):
-        self.sim, self.ref = sim, theta_ref
+    def __init__(self, sim, theta_ref, offset=lambda th: 0.0, reference_x=None):
+        self.sim, self.ref, self.offset = sim, theta_ref, offset
+        self.ref_x = np.zeros((0, 1)) if reference_x is None else reference_x
+        self.num_rows = len(self.ref_x)
+
+    def rows(self):
+        return SimpleNamespace(x=self.ref_x, y=np.ones(len(self.ref_x)))
 
     def predict(self, x, theta):
-        lr = self.sim.log_likelihood(x, np.asarray(theta)) - self.sim.log_likelihood(x, self.ref)
+        lr = self.sim.log_likelihood(x, np.asarray(theta)) - self.sim.log_likelihood(x, self.ref) + self.offset(np.asarray(theta))
         return SimpleNamespace(members=np.stack([lr, lr]))
 
 
@@ -148,3 +154,44 @@ def test_user_data_shapes_and_cls_settings_are_checked():
         RatioScan(task.simulator, task.x_obs, task.grid, statistic="wilks")
     scan = RatioScan(task.simulator, task.x_obs[:, 0], task.grid)  # a (n,) vector of 1D events is accepted
     assert scan.x_obs.shape == (len(task.x_obs), 1)
+
+
+def test_normalisation_cancels_an_offset_in_log_r_and_keeps_the_exact_q():
+    task = ratio_task("galton", grid_size=61)
+    sim = task.simulator
+    scan = RatioScan(sim, task.x_obs, task.grid, weights=task.weights, **SMALL)
+    # reference pool with the exact p(x | theta_ref) of the board's forward recursion: round(1e6 p) copies of each x
+    p_ref = sim.probabilities(scan.theta_ref[None])[0]
+    pool = np.repeat(np.arange(sim.n_nails, dtype=float), np.round(1e6 * p_ref).astype(int))[:, None]
+    offset = lambda th: 0.05 * (th[0] + 0.7) ** 2  # noqa: E731  (a theta-dependent misnormalisation of log r)
+    scan.estimator = _ExactRatio(sim, scan.theta_ref, offset=offset, reference_x=pool)  # type: ignore[assignment]
+    q_norm = scan.q_members(task.grid)[0]
+    # the normaliser of the exact ratio is sum_x p_hat(x) p(x | theta) / p(x | theta_ref) with the pool's frequencies
+    # p_hat: 1 up to their rounding; its effect on q is 2 * 60 * log of that sum, computed here from the recursion
+    p_hat = np.round(1e6 * p_ref) / np.round(1e6 * p_ref).sum()
+    keep = p_hat > 0
+    norm = np.array([np.sum(p_hat[keep] * sim.probabilities(th[None])[0][keep] / p_ref[keep]) for th in task.grid])
+    q_expected = task.q_exact + 120.0 * np.log(norm)
+    np.testing.assert_allclose(q_norm, q_expected - q_expected.min(), atol=1e-6)
+    np.testing.assert_allclose(q_norm, task.q_exact, atol=0.02)  # and that is the exact q to 0.02
+    np.testing.assert_array_equal(scan.excluded(), task.excluded)
+    # without the normalisation the offset moves q by -120 offset(theta): up to 1.5 here, and the contour moves
+    raw = RatioScan(sim, task.x_obs, task.grid, weights=task.weights, normalize=False, **SMALL)
+    raw.estimator = scan.estimator
+    q_raw = task.q_exact - 120.0 * np.array([offset(th) for th in task.grid])
+    np.testing.assert_allclose(raw.q_members(task.grid)[0], q_raw - q_raw.min(), atol=1e-6)
+    assert np.any(raw.excluded() != task.excluded)
+
+
+def test_reference_pool_holds_every_reference_event_of_the_scan():
+    task = ratio_task("galton", grid_size=31)
+    scan = RatioScan(task.simulator, task.x_obs, task.grid, weights=task.weights, events_per_point=40, initial_points=3, **SMALL)
+    scan.step()
+    u, c = scan.reference_pool()
+    # 3 points x 40 numerator events + as many at theta_ref: the pool is the 120 reference events
+    assert scan.n_events == 240 and c.sum() == 120
+    assert np.all((u >= 0) & (u <= 30) & (u == np.round(u)))  # board positions
+    scan.step()  # 2 more points (batch_size): the pool follows the grown training set
+    assert scan.n_events == 400 and scan.reference_pool()[1].sum() == 200
+    with pytest.raises(InvalidInputError, match="normalize='yes' must be True or False"):
+        RatioScan(task.simulator, task.x_obs, task.grid, normalize="yes")
