@@ -67,12 +67,12 @@ class FocusedGainStrategy(GPContourStrategy):
         >>> from active_science.space import ParameterSpace
         >>> from active_science.surrogates import GPSurrogate
         >>> from active_science.testing import make_context
-        >>> X = np.linspace(0, 1, 6)[:, None]; y = X[:, 0] - 0.43
-        >>> gp = GPSurrogate(warp=False).fit(X, y, np.full(6, 1e-6), seed=0)
-        >>> ctx = make_context(ParameterSpace({"x": (0.0, 1.0)}), X=X, y=y, surrogate=gp)
-        >>> x = FocusedGainStrategy(num_integration=64, raw_samples=256).propose(1, ctx)
-        >>> bool(abs(x[0, 0] - 0.43) < 0.15)   # next to the crossing
-        True
+        >>> X = np.linspace(0, 1, 7)[:, None]; y = np.cos(6 * X[:, 0])   # crossings at pi / 12 and pi / 4
+        >>> ctx = make_context(ParameterSpace({"x": (0.0, 1.0)}), X=X, y=y, num_proposed=7,
+        ...                    surrogate=GPSurrogate(warp=False).fit(X, y, np.full(7, 1e-6), seed=0))
+        >>> batch = FocusedGainStrategy(num_integration=64, raw_samples=256).propose(2, ctx)
+        >>> np.round(np.sort(batch[:, 0]) / np.pi, 2).tolist()   # one point at each crossing
+        [0.08, 0.25]
     """
 
     def __init__(
