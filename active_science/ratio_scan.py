@@ -16,7 +16,9 @@ Each round (SCIENCE.md sections 5-6):
 5. pick the next points by label entropy of ``{q > threshold}`` (the chi-square quantile, or with
    ``statistic="cls"`` the point-dependent ``q`` at which asymptotic CLs reaches ``1 - cl``) with
    ``sigma^2 = GP variance + ensemble variance of q`` (the ensemble term makes the loop simulate where the
-   contour is uncertain because of too little training data there);
+   contour is uncertain because of too little training data there), or by tMSE ``sigma phi(z)``
+   (``acquisition="tmse"``, Picheny 2010: it also weighs how uncertain q is, so a boundary already pinned down
+   by many points, where ``z ~ 0`` but ``sigma`` is small, does not keep every new point from an unexplored one);
 6. stop when the share of grid points whose label changed since the previous round is below ``tolerance``.
 
 The estimator's weights and every simulation are written to the study file each round, so a study resumes from
@@ -106,6 +108,8 @@ class RatioScan:
             ``q`` of ``null_data`` under the same estimator).
         null_data: ``(x, weights)`` the Asimov data of the null (background-only) hypothesis; needed for ``"cls"``.
         tolerance: stop when fewer than this share of grid labels changed between rounds.
+        acquisition: ``"entropy"`` (label entropy, i.e. smallest ``z = |m - t| / sigma``) or ``"tmse"``
+            (largest ``sigma phi(z)``), see step 5 above.
         normalize: divide ``r_hat(x | theta)`` by its mean over the pooled reference events (all events simulated
             at ``theta_ref`` so far, no extra simulations) before computing ``q``. A network's ratio is not exactly
             normalised, and an offset ``c(theta)`` in ``log r_hat`` moves ``q`` by ``-2 c sum_i w_i`` (120 c for
@@ -144,6 +148,7 @@ class RatioScan:
         cl: float = 0.95,
         tolerance: float = 0.005,
         normalize: bool = True,
+        acquisition: str = "entropy",
         ensemble_size: int = 3,
         network: NetworkConfig | None = None,
         training: TrainingConfig | None = None,
@@ -191,6 +196,9 @@ class RatioScan:
         if not isinstance(normalize, (bool, np.bool_)):
             raise InvalidInputError(f"normalize={normalize!r} must be True or False (normalise r_hat over the reference events)")
         self.normalize = bool(normalize)
+        if acquisition not in ("entropy", "tmse"):
+            raise InvalidInputError(f"acquisition={acquisition!r} is unknown; use 'entropy' (label entropy) or 'tmse' (Picheny's tMSE)")
+        self.acquisition = acquisition
         self._pool: tuple[int, np.ndarray, np.ndarray] | None = None
         self.training = training if training is not None else TrainingConfig(max_epochs=60, patience=10)
         self.seed = int(seed)
@@ -294,7 +302,7 @@ class RatioScan:
         return thetas[[k for k, _ in done]], [s for _, sims in done for s in sims]
 
     def _propose(self, q_grid: np.ndarray, round: int) -> np.ndarray:
-        """Label entropy on the grid with GP variance (q at simulated points) plus ensemble variance, greedy batch."""
+        """Label entropy (or tMSE) on the grid with GP variance (q at simulated points) plus ensemble variance, greedy batch."""
         space = self.simulator.space
         q_pts = self.q_members(self.points)
         ens_var_pts = q_pts.var(axis=0, ddof=1) if len(q_pts) > 1 else np.zeros(len(self.points))
@@ -304,7 +312,8 @@ class RatioScan:
         ens_var = q_grid.var(axis=0, ddof=1) if len(q_grid) > 1 else 0.0
         sigma = np.sqrt(gp_var + ens_var + 1e-12)
         z = np.abs(mean - np.minimum(self.thresholds(), 1e300)) / sigma
-        score = -z  # label entropy is monotone decreasing in |z|
+        # label entropy is monotone decreasing in |z|; log tMSE = log(sigma phi(z)) + const
+        score = -z if self.acquisition == "entropy" else np.log(sigma) - 0.5 * z**2
         chosen: list[int] = []
         unit = space.to_unit(self.grid)
         min_sep = 2.0 / len(self.grid) ** (1.0 / self.grid.shape[1])  # ~2 grid spacings between batch points

@@ -1,15 +1,18 @@
 """Active ratio-estimator loop vs a static design: simulated events needed to reach the exact contour.
 
-Both methods train the same estimator (ALICES, ensemble, same network and training settings) on gold
+Both methods train the same estimator (ALICE, ensemble, same network and training settings) on gold
 simulations of ``events_per_point`` numerator events per theta point plus as many reference events. ``active`` is
-:class:`~active_science.ratio_scan.RatioScan` (entropy of the contour label with GP + ensemble variance, warm-start
-retraining); ``static`` draws its theta points uniformly up front and feeds them, in that order, through the same
-simulate / warm-start-retrain rounds (``RatioScan.step(points=...)``), evaluated at each budget of a ladder
-(every ``--static-every``-th point count up to ``--static-max-points``). Balanced accuracy of the 95 % CL excluded region is
-measured on a dense grid against the exact-likelihood region. Both arms compute ``q`` from the ratio normalised
-over their own pooled reference events (``RatioScan(normalize=True)``, the default; ``--no-normalize`` gives the
-raw network ratio, the setting of the runs before that option existed). Events are counted the same way in both
-arms: every simulated event, numerator and reference; the normalisation simulates nothing.
+:class:`~active_science.ratio_scan.RatioScan` (tMSE of the contour label with GP + ensemble variance, warm-start
+retraining, on the Galton board; label entropy elsewhere and with ``--acquisition entropy``: with one point per
+round it can keep simulating at one edge it has pinned down while the other is unexplored); ``static`` draws its
+theta points uniformly up front and feeds them, in that order, through the same simulate / warm-start-retrain
+rounds (``RatioScan.step(points=...)``), evaluated at each budget of a ladder (every ``--static-every``-th point
+count up to ``--static-max-points``; on the Galton board after every point, as the active arm). Balanced accuracy
+of the 95 % CL excluded region is measured on a dense grid against the exact-likelihood region. Both arms compute
+``q`` from the ratio normalised over their own pooled reference events (``RatioScan(normalize=True)``, the default;
+``--no-normalize`` gives the raw network ratio, the setting of the runs before that option existed). Events are
+counted the same way in both arms: every simulated event, numerator and reference; the normalisation simulates
+nothing. Rows record ``normalize``, ``events_per_point``, ``initial_points``, ``batch_size`` and ``acquisition``.
 
     python -m benchmarks.active_vs_static --quick --out F.json
     python -m benchmarks.active_vs_static --task weinberg --seeds 3 --out W.json
@@ -47,15 +50,17 @@ def settings(task: str, quick: bool) -> dict:
     net = NetworkConfig(hidden=(32, 32))
     if task == "galton":
         if quick:
-            return dict(events_per_point=200, initial_points=3, batch_size=1, max_points=12, static_max_points=12, static_every=1, grid=121, network=net)
-        return dict(events_per_point=1000, initial_points=3, batch_size=2, max_points=21, static_max_points=41, static_every=2, grid=121, network=net)
-    return dict(events_per_point=200, initial_points=5, batch_size=2, max_points=15 if quick else 25, static_max_points=15 if quick else 25, static_every=1, grid=31, network=net)
+            return dict(events_per_point=200, initial_points=3, batch_size=1, max_points=12, static_max_points=12, static_every=1, grid=121, network=net, acquisition="tmse")
+        # one point per round in both arms, both evaluated after every point (2000 events): the same granularity
+        return dict(events_per_point=1000, initial_points=3, batch_size=1, max_points=21, static_max_points=41, static_every=1, grid=121, network=net, acquisition="tmse")
+    return dict(events_per_point=200, initial_points=5, batch_size=2, max_points=15 if quick else 25, static_max_points=15 if quick else 25, static_every=1, grid=31, network=net, acquisition="entropy")
 
 
 def run_active(task, s: dict, seed: int, training: TrainingConfig, log=lambda n, ba: None) -> list[tuple[int, float]]:
     scan = RatioScan(
         task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
         initial_points=s["initial_points"], batch_size=s["batch_size"], tolerance=0.0, ensemble_size=3, normalize=s["normalize"],
+        acquisition=s["acquisition"],
         network=s["network"], training=training, seed=seed,
     )  # fmt: skip
     curve = []
@@ -180,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--methods", nargs="+", default=["active", "static"], choices=["active", "static"])
     ap.add_argument("--max-epochs", type=int, default=100, help="training epochs per retrain (both arms)")
     ap.add_argument("--patience", type=int, default=10, help="early-stopping patience per retrain (both arms)")
+    ap.add_argument("--acquisition", default=None, choices=["entropy", "tmse"], help="the active arm's acquisition (default: the task's)")
     ap.add_argument("--no-normalize", action="store_true", help="q from the raw network ratio (RatioScan(normalize=False))")
     ap.add_argument("--progress", default=None, help="append one JSON line per round to this file (partial results)")
     ap.add_argument("--merge", nargs="+", default=None, help="pool the per-seed rows of these JSON files (no new runs)")
@@ -191,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     s = settings(args.task, args.quick)
     s["normalize"] = not args.no_normalize
+    if args.acquisition is not None:
+        s["acquisition"] = args.acquisition
     if args.events_per_point is not None:
         s["events_per_point"] = args.events_per_point
     for key in ("max_points", "static_max_points", "static_every", "batch_size", "initial_points"):
@@ -219,6 +227,7 @@ def main(argv: list[str] | None = None) -> None:
             secs = time.time() - t0
             reach = first_reaching(curve)
             tag = dict(task=args.task, method=method, seed=seed, normalize=s["normalize"], events_per_point=s["events_per_point"],
+                       acquisition=s["acquisition"] if method == "active" else None,
                        initial_points=s["initial_points"], batch_size=s["batch_size"])  # fmt: skip
             for n, ba in curve:
                 rows.append(dict(tag, n_simulations=n, metric="balanced_accuracy", value=ba))

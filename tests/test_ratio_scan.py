@@ -80,9 +80,10 @@ def test_galton_contour_approaches_the_exact_one():
     assert ba >= 0.85, ba
 
 
-def test_acquisition_picks_the_contour_edge_when_the_statistic_is_exact():
+@pytest.mark.parametrize("acquisition", ["entropy", "tmse"])
+def test_acquisition_picks_the_contour_edge_when_the_statistic_is_exact(acquisition):
     task = ratio_task("galton", grid_size=121)
-    scan = RatioScan(task.simulator, task.x_obs, task.grid, weights=task.weights, batch_size=2, **SMALL)
+    scan = RatioScan(task.simulator, task.x_obs, task.grid, weights=task.weights, batch_size=2, acquisition=acquisition, **SMALL)
     scan.estimator = _ExactRatio(task.simulator, scan.theta_ref)  # type: ignore[assignment]
     scan.points = np.linspace(-1.0, -0.4, 7)[:, None]
     chosen = scan._propose(scan.q_members(task.grid), 1)[:, 0]
@@ -195,3 +196,5 @@ def test_reference_pool_holds_every_reference_event_of_the_scan():
     assert scan.n_events == 400 and scan.reference_pool()[1].sum() == 200
     with pytest.raises(InvalidInputError, match="normalize='yes' must be True or False"):
         RatioScan(task.simulator, task.x_obs, task.grid, normalize="yes")
+    with pytest.raises(InvalidInputError, match="acquisition='ei' is unknown"):
+        RatioScan(task.simulator, task.x_obs, task.grid, acquisition="ei")
