@@ -22,7 +22,9 @@ nothing. Rows record ``normalize``, ``events_per_point``, ``initial_points``, ``
 
 Rows: ``{task, method, seed, n_simulations, metric, value}`` with metric ``balanced_accuracy`` (per budget, and
 at the final budget with ``final: true``), ``simulations_to_0.98`` (events at the first budget reaching 0.98;
-None if never) and a ``median`` row per method (seed ``None``).
+None if never), ``simulations_to_stay_0.98`` (the first budget from which it stays >= 0.98 up to the largest budget
+both arms reached for that seed: a contour that reaches 0.98 by luck and loses it again does not count) and a
+``median`` row per method (seed ``None``).
 """
 
 from __future__ import annotations
@@ -93,19 +95,51 @@ def first_reaching(curve: list[tuple[int, float]], target: float = TARGET) -> in
     return next((n for n, ba in curve if ba >= target), None)
 
 
+def staying_from(curve: list[tuple[int, float]], horizon: int, target: float = TARGET) -> int | None:
+    """The first budget from which the accuracy stays >= ``target`` at every later budget up to ``horizon``
+    (None if it is below the target at the horizon). Stricter than ``first_reaching``: a loop whose contour reaches
+    the target by luck and loses it next round does not count as having reached it.
+
+    Example:
+        >>> staying_from([(2, 0.99), (4, 0.97), (6, 0.985), (8, 0.99), (10, 0.9)], horizon=8)
+        6
+    """
+    kept = [(n, ba) for n, ba in sorted(curve) if n <= horizon]
+    start = None
+    for n, ba in kept:
+        start = (n if start is None else start) if ba >= target else None
+    return start
+
+
+def _stay_rows(rows: list[dict], task: str) -> list[dict]:
+    """Per-seed ``simulations_to_stay_<target>`` of both arms, up to the horizon both arms reached for that seed."""
+    out = []
+    curves: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    for r in rows:
+        if r["task"] == task and r["seed"] is not None and r["metric"] == "balanced_accuracy" and not r.get("final"):
+            curves.setdefault((r["method"], r["seed"]), []).append((r["n_simulations"], r["value"]))
+    for (method, seed), curve in sorted(curves.items()):
+        horizon = min(max(n for n, _ in c) for (m, sd), c in curves.items() if sd == seed)
+        out.append(dict(task=task, method=method, seed=seed, n_simulations=horizon, metric=f"simulations_to_stay_{TARGET}",
+                        value=staying_from(curve, horizon), horizon=horizon))  # fmt: skip
+    return out
+
+
 def summarise(rows: list[dict], task: str) -> list[dict]:
     """Median rows per method over the per-seed rows (printed as a table); a run that never reached the target
     counts as infinitely many events, so the median is null when half the seeds or more never reached it."""
-    out: list[dict] = []
+    rows = [r for r in rows if r["metric"] != f"simulations_to_stay_{TARGET}"] + _stay_rows(rows, task)
+    out: list[dict] = [r for r in rows if r["metric"] == f"simulations_to_stay_{TARGET}"]
     print(f"\n{'method':8s} {'seeds':>5s} {'median sims_to_' + str(TARGET):>22s} {'median final BA':>16s} {'budget':>8s}")
-    medians = {}
+    medians, medians_stay = {}, {}
     for method in ("active", "static"):
         mine = [r for r in rows if r["method"] == method and r["seed"] is not None and r["task"] == task]
         if not mine:
             continue
 
-        def per_seed(metric: str, mine: list[dict] = mine) -> list[dict]:
-            return sorted((r for r in mine if r["metric"] == metric and (metric != "balanced_accuracy" or r.get("final"))), key=lambda r: r["seed"])
+        def per_seed(metric: str, pool: list[dict] | None = None, mine: list[dict] = mine, method: str = method) -> list[dict]:
+            src = mine if pool is None else [r for r in pool if r["method"] == method and r["seed"] is not None and r["task"] == task]
+            return sorted((r for r in src if r["metric"] == metric and (metric != "balanced_accuracy" or r.get("final"))), key=lambda r: r["seed"])
 
         reach = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed(f"simulations_to_{TARGET}")], dtype=float)
         r95 = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed("simulations_to_0.95")], dtype=float)
@@ -122,7 +156,11 @@ def summarise(rows: list[dict], task: str) -> list[dict]:
         out.append(dict(common, metric=f"simulations_to_{TARGET}", value=med if np.isfinite(med) else None, lower_bound=med_low))
         out.append(dict(common, metric="balanced_accuracy", value=ba, final=True))
         out.append(dict(common, metric="simulations_to_0.95", value=med95 if np.isfinite(med95) else None))
-        print(f"{method:8s} {len(finals):>5d} {med:>22} {ba:>16.4f} {n_final:>8d}   median events to 0.95: {med95}")
+        stay = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed(f"simulations_to_stay_{TARGET}", rows)], dtype=float)
+        med_stay = float(np.median(stay)) if len(stay) else float("inf")
+        out.append(dict(common, metric=f"simulations_to_stay_{TARGET}", value=med_stay if np.isfinite(med_stay) else None))
+        medians_stay[method] = med_stay
+        print(f"{method:8s} {len(finals):>5d} {med:>22} {ba:>16.4f} {n_final:>8d}   median events to 0.95: {med95}, to stay >= {TARGET}: {med_stay}")
     if "active" in medians and "static" in medians:
         (a, _), (st, st_low) = medians["active"], medians["static"]
         if np.isfinite(a) and np.isfinite(st):
@@ -131,6 +169,9 @@ def summarise(rows: list[dict], task: str) -> list[dict]:
             print(f"static's median never reached {TARGET}; it needs at least {st_low:.0f} events: static / active >= {st_low / a:.2f}x (a lower bound)")
         else:
             print(f"the active loop did not reach {TARGET} (median)")
+        a_stay, st_stay = medians_stay.get("active", np.inf), medians_stay.get("static", np.inf)
+        if np.isfinite(a_stay) and np.isfinite(st_stay):
+            print(f"static / active events to stay >= {TARGET} (up to the common horizon): {st_stay / a_stay:.2f}x")
     return out
 
 
@@ -160,7 +201,8 @@ def merge(paths: list[str], out: str | None) -> None:
             if curve:
                 rows += [dict(r, partial=True) for r in curve] + _curve_rows(curve)
         else:
-            rows += [r for r in json.load(open(p)) if r.get("seed") is not None]
+            # per-seed rows; the stay rows are recomputed from the per-round rows by summarise
+            rows += [r for r in json.load(open(p)) if r.get("seed") is not None and r["metric"] != f"simulations_to_stay_{TARGET}"]
     for task in sorted({r["task"] for r in rows}):
         rows += summarise(rows, task)
     if out:
