@@ -288,7 +288,7 @@ def run_task(
                          "budget": task.max_grid if method == "grid" else task.budget})  # fmt: skip
             rows.append({**base, "n_simulations": spent, "metric": "seconds", "value": secs})
             last = max(curve)[1] if curve else float("nan")
-            print(f"{task_name:10s} {method:18s} seed={seed} evals_to_{TARGET}={reached!s:>6} final_acc={last:.4f} ({secs:.0f} s)", flush=True)
+            print(f"{task_name:10s} {method:24s} seed={seed} evals_to_{TARGET}={reached!s:>6} final_acc={last:.4f} ({secs:.0f} s)", flush=True)
             if out:  # after every run, so a long benchmark that is stopped keeps what it measured
                 with open(out, "w") as fh:
                     json.dump((previous or []) + rows, fh, indent=1)
@@ -362,15 +362,16 @@ def main(argv: list[str] | None = None) -> list[dict]:
             rows += run_task(task_name, methods, list(seeds), **options, out=args.out, previous=rows)
     rows += summarise(rows, methods, tasks, DEFAULT_STRATEGY)
     print(f"\nmedian evaluations to balanced accuracy {TARGET} (None: not reached within the budget; default = {DEFAULT_STRATEGY})")
-    print(f"{'method':18s}" + "".join(f"{t:>12s}" for t in tasks))
+    w = max([16, *map(len, methods)]) + 2  # the first column fits the longest method name
+    print(f"{'method':{w}s}" + "".join(f"{t:>12s}" for t in tasks))
     for m in methods:
         cells = []
         for t in tasks:
             r = [x for x in rows if x["task"] == t and x["method"] == m and x["metric"] == f"median_evaluations_to_{TARGET}"]
             cells.append(f"{'-' if not r else ('>budget' if r[0]['value'] is None else int(r[0]['value'])):>12}")
-        print(f"{m:18s}" + "".join(cells))
+        print(f"{m:{w}s}" + "".join(cells))
     ratios = {r["task"]: r["value"] for r in rows if r["metric"] == "grid_over_default_evaluations"}
-    print(f"{'grid / default':18s}" + "".join(f"{('-' if ratios.get(t) is None else f'{ratios[t]:.1f}x'):>12s}" for t in tasks))
+    print(f"{'grid / default':{w}s}" + "".join(f"{('-' if ratios.get(t) is None else f'{ratios[t]:.1f}x'):>12s}" for t in tasks))
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(rows, fh, indent=1)
