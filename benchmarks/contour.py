@@ -112,6 +112,33 @@ LIGHT = {
 }
 
 
+def parse_method(spec: str) -> tuple[str, dict]:
+    """``"entropy[explore_every=3, num_initial=8]"`` -> ``("entropy", {"explore_every": 3, "num_initial": 8})``: a
+    strategy with options, as one method of the benchmark (its rows keep the whole spec as the method name).
+
+    Example:
+        >>> parse_method("entropy[explore_every=3]"), parse_method("straddle")
+        (('entropy', {'explore_every': 3}), ('straddle', {}))
+    """
+    import ast
+
+    if "[" not in spec:
+        return spec, {}
+    if not spec.endswith("]"):
+        raise SystemExit(f"method {spec!r}: write options as NAME[key=value, ...]")
+    name, body = spec[:-1].split("[", 1)
+    options = {}
+    for item in filter(None, (part.strip() for part in body.split(","))):
+        key, sep, value = item.partition("=")
+        try:
+            options[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError) as err:
+            raise SystemExit(f"method {spec!r}: option {item!r} is not key=<Python literal>") from err
+        if not sep:
+            raise SystemExit(f"method {spec!r}: option {item!r} is not key=value")
+    return name, options
+
+
 def run_adaptive(
     task: Task, method: str, seed: int, batch_size: int, *, light: bool = False
 ) -> tuple[list[tuple[int, float]], int | None, float]:
@@ -119,7 +146,8 @@ def run_adaptive(
     from active_science import ActiveLoop, get_strategy
 
     t0 = time.perf_counter()
-    strategy = get_strategy(method, **(LIGHT.get(method, {}) if light else {}))
+    name, options = parse_method(method)
+    strategy = get_strategy(name, **{**(LIGHT.get(name, {}) if light else {}), **options})
     loop = ActiveLoop(task.space, strategy, seed=seed, threshold=0.0, budget=task.budget)
     U_truth = task.space.to_unit(task.truth_points)
     curve: list[tuple[int, float]] = []
@@ -319,7 +347,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--out", default=None, help="JSON rows")
     parser.add_argument("--png", default=None, help="accuracy-vs-evaluations figure (default: next to --out)")
     parser.add_argument("--tasks", nargs="+", default=None, choices=ALL_TASKS)
-    parser.add_argument("--methods", nargs="+", default=None)
+    parser.add_argument("--methods", nargs="+", default=None, help="strategy names, with options as NAME[key=value, ...]")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None, help="default 4 (quick: 4 in 1D, 8 otherwise)")
     parser.add_argument("--light", action="store_true", help="lighter acquisition optimisers (implied by --quick)")
@@ -341,7 +369,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.merge:
         rows = merged_rows(args.merge)
         tasks = [t for t in ALL_TASKS if any(r["task"] == t for r in rows)] if args.tasks is None else tasks
-        methods = [m for m in ALL_METHODS if any(r["method"] == m for r in rows)] if args.methods is None else methods
+        found = list(dict.fromkeys(r["method"] for r in rows))
+        methods = [m for m in ALL_METHODS if m in found] + [m for m in found if m not in ALL_METHODS] if args.methods is None else methods
     elif args.jobs > 1 and len(tasks) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed

@@ -45,3 +45,11 @@ def test_merge_pools_runs_and_recomputes_the_medians(tmp_path):
     assert summary[("entropy", "grid_over_default_evaluations")] == pytest.approx(256 / 25)
     with pytest.raises(SystemExit, match=r"method .entropy. seed \d is in both"):
         main(["--merge", str(a), str(a)])
+
+
+@pytest.mark.parametrize("spec", ["entropy[explore_every]", "entropy[explore_every=three]", "entropy[explore_every=3"])
+def test_method_options_are_checked(spec):
+    from benchmarks.contour import parse_method
+
+    with pytest.raises(SystemExit, match="method 'entropy"):
+        parse_method(spec)
