@@ -7,7 +7,9 @@ prints the balanced accuracy of the learnt 95 % CL excluded region against the e
 Further keys: ``x_obs = "events.npy"`` (read with ``allow_pickle=False``) or ``"file.h5:group/dataset"`` replaces
 the task's data by observed events (path relative to the config file); ``statistic = "cls"`` (with
 ``theta_null = [...]``, default the task's true point) excludes ``{CLs < 1 - cl}`` from asymptotic CLs instead of
-``{q > chi2 quantile}``; ``executor = "ray"`` (``num_cpus``, ``address``) runs each round's gold simulations on Ray.
+``{q > chi2 quantile}``; ``executor = "ray"`` (``num_cpus``, ``address``) runs each round's gold simulations on Ray;
+``acquisition = "tmse"`` chooses points by the targeted MSE of q instead of its label entropy; ``normalize = false``
+forms q from the raw network ratio (studies written before this key existed resume that way).
 
 Example:
     >>> import os, tempfile
@@ -32,6 +34,7 @@ _DEFAULTS: dict[str, Any] = {
     "events_per_point": 100, "initial_points": 3, "batch_size": 1, "ensemble_size": 3, "hidden": [32, 32],
     "max_epochs": 60, "patience": 10, "cl": 0.95, "tolerance": 0.005, "max_rounds": 10, "seed": 0,
     "statistic": "chi2", "theta_null": None, "x_obs": None, "executor": "serial", "num_cpus": None, "address": None,
+    "acquisition": "entropy", "normalize": True,
 }  # fmt: skip
 
 
@@ -68,6 +71,8 @@ def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         seed=cfg["seed"], statistic=cfg.get("statistic", "chi2"),
         null_data=None if task.null_x is None else (task.null_x, task.null_weights),
         executor=cfg.get("executor", "serial"), executor_options=options,
+        # a study file from before these keys: entropy, and q from the raw ratio as it was run
+        acquisition=cfg.get("acquisition", "entropy"), normalize=cfg.get("normalize", False),
     )  # fmt: skip
     return task, kwargs
 

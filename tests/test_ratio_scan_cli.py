@@ -53,3 +53,31 @@ def test_observed_events_from_npy_and_cls(tmp_path, capsys):
     assert run_config(cfg, force=False, progress=False) == 0
     assert "balanced accuracy" in capsys.readouterr().out
     assert load_ratio_config(cfg)["x_obs"] == str(tmp_path / "balls.npy")  # relative to the config file
+
+
+def test_acquisition_and_normalize_keys_reach_the_scan_and_survive_resume(tmp_path):
+    from active_science.ratio_scan_cli import _build
+
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(TOML.replace('store = "g.h5"', 'store = "t.h5"\nacquisition = "tmse"\nnormalize = false'))
+    assert run_config(cfg, force=False, progress=False) == 0
+    with Store.open(tmp_path / "t.h5") as st:
+        stored = dict(st.config["study"])
+    _, kwargs = _build(stored)  # what resume rebuilds the scan from
+    assert (kwargs["acquisition"], kwargs["normalize"]) == ("tmse", False)
+    new = tmp_path / "n.toml"
+    new.write_text(TOML)
+    fresh = load_ratio_config(new)
+    assert (_build(fresh)[1]["acquisition"], _build(fresh)[1]["normalize"]) == ("entropy", True)  # a new study
+    older = {k: v for k, v in fresh.items() if k not in ("acquisition", "normalize")}  # a file from before the keys
+    assert (_build(older)[1]["acquisition"], _build(older)[1]["normalize"]) == ("entropy", False)
+
+
+def test_bad_acquisition_is_one_line_and_writes_nothing(tmp_path):
+    from active_science.exceptions import InvalidInputError
+
+    cfg = tmp_path / "b.toml"
+    cfg.write_text(TOML.replace('store = "g.h5"', 'store = "b.h5"\nacquisition = "ucb"'))
+    with pytest.raises(InvalidInputError, match="acquisition='ucb' is unknown"):
+        run_config(cfg, force=False, progress=False)
+    assert not (tmp_path / "b.h5").exists()
