@@ -81,3 +81,14 @@ def test_bad_acquisition_is_one_line_and_writes_nothing(tmp_path):
     with pytest.raises(InvalidInputError, match="acquisition='ucb' is unknown"):
         run_config(cfg, force=False, progress=False)
     assert not (tmp_path / "b.h5").exists()
+
+
+def test_the_galton_example_config_is_valid():
+    from pathlib import Path
+
+    from active_science.ratio_scan_cli import _build
+
+    cfg = load_ratio_config(Path(__file__).resolve().parents[1] / "examples" / "galton_ratio_scan.toml")  # unknown keys raise
+    task, kwargs = _build(cfg)
+    assert (kwargs["acquisition"], kwargs["normalize"], kwargs["method"]) == ("tmse", True, "alice")
+    assert task.grid.shape == (121, 1)
