@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import logsumexp
 
 from active_science.exceptions import InvalidInputError, StoreError
 from active_science.execution import RetryPolicy, make_executor
@@ -240,17 +241,16 @@ class RatioScan:
         u, c = self.reference_pool()
         if len(u) == 0:
             return np.zeros(1)
-        lr = self.estimator.predict(u, theta).members + np.log(c)
-        top = lr.max(axis=1, keepdims=True)  # log-sum-exp, stable
-        return top[:, 0] + np.log(np.exp(lr - top).sum(axis=1)) - np.log(c.sum())
+        return logsumexp(self.estimator.predict(u, theta).members + np.log(c), axis=1) - np.log(c.sum())
 
     def _raw_q(self, x: np.ndarray, weights: np.ndarray | None, pts: np.ndarray) -> np.ndarray:
         """``-2 sum_i w_i log r_hat(x_i | theta)`` (plus the rate term) `(members, k)` at `(k, d)` points."""
         w = np.ones(len(x)) if weights is None else weights
-        if self.normalize:
-            q = np.stack([-2.0 * (self.estimator.predict(x, th).members @ w - w.sum() * self._log_norm(th)) for th in pts], axis=1)
-        else:
-            q = np.stack([-2.0 * (self.estimator.predict(x, th).members @ w) for th in pts], axis=1)
+        def log_r_sum(th: np.ndarray) -> np.ndarray:  # `(members,)` sum_i w_i log r_hat(x_i | th), normalised or not
+            total = self.estimator.predict(x, th).members @ w
+            return total - w.sum() * self._log_norm(th) if self.normalize else total
+
+        q = np.stack([-2.0 * log_r_sum(th) for th in pts], axis=1)
         if self.expected_events is not None:
             n = float(w.sum())
             q -= 2.0 * np.array([n * np.log(self.expected_events(th)) - self.expected_events(th) for th in pts])

@@ -102,20 +102,17 @@ class GPContourStrategy:
         for j in range(len(chosen), n):
             if self.explore_every and (ctx.num_proposed + j + 1) % self.explore_every == 0:
                 x = self._void_point(ctx, np.concatenate([ctx.X, ctx.excluded, np.reshape(chosen, (-1, ctx.dim))]))
-                chosen.append(x)
-                model = condition_on_believed(model, x[None, :]) if j + 1 < n else model
-                continue
-            acq = self.make_acquisition(model, ctx)
-            x = maximize_acquisition(
-                acq,
-                ctx.space,
-                seed=ctx.seed + j,
-                avoid=np.concatenate([ctx.excluded, np.reshape(chosen, (-1, ctx.dim))]),
-                candidates=ctx.candidates,
-                num_restarts=self.num_restarts if self.num_restarts is not None else (0 if ctx.dim <= 3 else 4),
-                raw_samples=self.raw_samples,
-                maxiter=self.maxiter,
-            )
+            else:
+                x = maximize_acquisition(
+                    self.make_acquisition(model, ctx),
+                    ctx.space,
+                    seed=ctx.seed + j,
+                    avoid=np.concatenate([ctx.excluded, np.reshape(chosen, (-1, ctx.dim))]),
+                    candidates=ctx.candidates,
+                    num_restarts=self.num_restarts if self.num_restarts is not None else (0 if ctx.dim <= 3 else 4),
+                    raw_samples=self.raw_samples,
+                    maxiter=self.maxiter,
+                )
             if x is None:
                 break
             chosen.append(x)

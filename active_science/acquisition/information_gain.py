@@ -35,7 +35,7 @@ class InformationGain(AcquisitionFunction):
         noise_variance: observation-noise variance of the new evaluation (modelled scale).
         num_quadrature: Gauss-Hermite nodes for the expectation over the unseen observation.
         integration_weights: `(M,)` non-negative weights of the integration points (normalised here); ``None`` is
-            the plain average. Importance-sampled integration points carry ``1 / q`` weights (``FocusedSURStrategy``).
+            the plain average. Importance-sampled integration points carry ``1 / q`` weights (``FocusedGainStrategy``).
         max_pairs: evaluate at most this many (candidate, integration point) pairs per model call (memory).
 
     Example:
