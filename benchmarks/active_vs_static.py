@@ -128,6 +128,7 @@ def _stay_rows(rows: list[dict], task: str) -> list[dict]:
 def summarise(rows: list[dict], task: str) -> list[dict]:
     """Median rows per method over the per-seed rows (printed as a table); a run that never reached the target
     counts as infinitely many events, so the median is null when half the seeds or more never reached it."""
+    # stay rows are recomputed from the per-round rows (``mine`` below then holds them)
     rows = [r for r in rows if r["metric"] != f"simulations_to_stay_{TARGET}"] + _stay_rows(rows, task)
     out: list[dict] = [r for r in rows if r["metric"] == f"simulations_to_stay_{TARGET}"]
     print(f"\n{'method':8s} {'seeds':>5s} {'median sims_to_' + str(TARGET):>22s} {'median final BA':>16s} {'budget':>8s}")
@@ -137,9 +138,8 @@ def summarise(rows: list[dict], task: str) -> list[dict]:
         if not mine:
             continue
 
-        def per_seed(metric: str, pool: list[dict] | None = None, mine: list[dict] = mine, method: str = method) -> list[dict]:
-            src = mine if pool is None else [r for r in pool if r["method"] == method and r["seed"] is not None and r["task"] == task]
-            return sorted((r for r in src if r["metric"] == metric and (metric != "balanced_accuracy" or r.get("final"))), key=lambda r: r["seed"])
+        def per_seed(metric: str, mine: list[dict] = mine) -> list[dict]:
+            return sorted((r for r in mine if r["metric"] == metric and (metric != "balanced_accuracy" or r.get("final"))), key=lambda r: r["seed"])
 
         reach = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed(f"simulations_to_{TARGET}")], dtype=float)
         r95 = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed("simulations_to_0.95")], dtype=float)
@@ -156,7 +156,7 @@ def summarise(rows: list[dict], task: str) -> list[dict]:
         out.append(dict(common, metric=f"simulations_to_{TARGET}", value=med if np.isfinite(med) else None, lower_bound=med_low))
         out.append(dict(common, metric="balanced_accuracy", value=ba, final=True))
         out.append(dict(common, metric="simulations_to_0.95", value=med95 if np.isfinite(med95) else None))
-        stay = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed(f"simulations_to_stay_{TARGET}", rows)], dtype=float)
+        stay = np.array([np.inf if r["value"] is None else r["value"] for r in per_seed(f"simulations_to_stay_{TARGET}")], dtype=float)
         med_stay = float(np.median(stay)) if len(stay) else float("inf")
         out.append(dict(common, metric=f"simulations_to_stay_{TARGET}", value=med_stay if np.isfinite(med_stay) else None))
         medians_stay[method] = med_stay

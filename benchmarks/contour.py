@@ -130,12 +130,12 @@ def parse_method(spec: str) -> tuple[str, dict]:
     options = {}
     for item in filter(None, (part.strip() for part in body.split(","))):
         key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"method {spec!r}: option {item!r} is not key=value")
         try:
             options[key.strip()] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError) as err:
             raise SystemExit(f"method {spec!r}: option {item!r} is not key=<Python literal>") from err
-        if not sep:
-            raise SystemExit(f"method {spec!r}: option {item!r} is not key=value")
     return name, options
 
 
