@@ -61,7 +61,8 @@ class FocusedGainStrategy(GPContourStrategy):
         num_pool: feasible Sobol points the integration points are drawn from (per proposal, seeded by the round).
         floor: share of the largest entropy added to every pool point's sampling weight (keeps the estimate an
             integral over the whole space).
-        **options: as for ``GPContourStrategy`` (``num_initial``, ``num_restarts``, ``raw_samples`` ...).
+        **options: as for ``GPContourStrategy`` (``num_initial``, ``num_restarts``, ``raw_samples`` ...);
+            ``explore_when_resolved`` defaults to ``0``, as for ``InformationGainStrategy``.
 
     Example:
         >>> from active_science.space import ParameterSpace
@@ -84,6 +85,7 @@ class FocusedGainStrategy(GPContourStrategy):
             raise InvalidInputError(f"num_pool={num_pool!r} must be a positive integer, e.g. 4096")
         if not isinstance(floor, (int, float)) or not 0.0 < floor <= 1.0:
             raise InvalidInputError(f"floor={floor!r} must lie in (0, 1], e.g. 1e-3")
+        options.setdefault("explore_when_resolved", 0.0)  # an integrated gain stops valuing a resolved boundary itself
         super().__init__(InformationGain, name="focused_information_gain", raw_samples=raw_samples, **options)
         self.num_integration = num_integration
         self.num_pool = num_pool

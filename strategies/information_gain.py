@@ -24,7 +24,9 @@ class InformationGainStrategy(GPContourStrategy):
 
     Args:
         num_integration: integration points ``M`` (Sobol, feasible).
-        **options: as for ``GPContourStrategy`` (``num_initial``, ``num_restarts``, ``raw_samples`` ...).
+        **options: as for ``GPContourStrategy`` (``num_initial``, ``num_restarts``, ``raw_samples`` ...), except that
+            ``explore_when_resolved`` defaults to ``0``: the gain is integrated over the space, so it stops valuing a
+            resolved boundary by itself.
 
     Example:
         >>> import numpy as np
@@ -42,6 +44,7 @@ class InformationGainStrategy(GPContourStrategy):
     def __init__(self, *, num_integration: int = 256, raw_samples: int = 256, num_restarts: int = 4, **options: Any) -> None:
         if num_integration < 1:
             raise InvalidInputError(f"num_integration={num_integration} must be >= 1")
+        options.setdefault("explore_when_resolved", 0.0)
         super().__init__(InformationGain, name="information_gain", raw_samples=raw_samples, num_restarts=num_restarts, **options)
         self.num_integration = int(num_integration)
 

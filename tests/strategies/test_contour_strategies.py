@@ -71,3 +71,55 @@ def test_explore_every_is_checked():
     for bad in (-1, 1.5, True):
         with pytest.raises(InvalidInputError, match="explore_every"):
             get_strategy("entropy", explore_every=bad)
+
+
+def _resolved_context(space):
+    """A 5 x 5 grid plus both sides of the boundary x = 0.3 at every grid row: the GP (noise 1e-6) has resolved the
+    contour (expected error ~2e-4 of the smaller class, measured)."""
+    from active_science.testing import make_context
+
+    g = np.linspace(0.05, 0.95, 5)
+    U = np.array([[a, b] for a in g for b in g] + [[a, b] for a in (0.28, 0.32) for b in g])
+    y = U[:, 0] - 0.3
+    sur = GPSurrogate(warp=False).fit(U, y, np.full(len(y), 1e-6), seed=0)
+    return U, make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-6), surrogate=sur, seed=1, num_proposed=len(U))
+
+
+def test_explore_when_resolved_fills_the_void_only_once_the_known_contour_is_resolved():
+    # the GP has resolved x = 0.3: with the trigger, the proposal is the medoid of the largest void (brute-force
+    # k-medoid as in the explore_every test); with the trigger off the entropy acquisition stays on the known
+    # boundary (its label entropy is log 2 there however small s is)
+    space = ParameterSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    U, ctx = _resolved_context(space)
+    strategy = get_strategy("entropy", **LIGHT)
+    assert strategy.explore_when_resolved == 0.01  # on by default
+    assert strategy._resolved(ctx.surrogate.model, ctx, seed=ctx.seed)
+    pt = strategy.propose(1, ctx)[0]
+    pool = space.sample_unit(1024, seed=ctx.study_seed + 1, method="sobol")
+    near = np.sqrt(((pool[:, None] - U[None]) ** 2).sum(-1)).min(1)
+    cost = [np.minimum(near, np.sqrt(((pool - c) ** 2).sum(-1))).sum() for c in pool]
+    np.testing.assert_array_equal(pt, pool[int(np.argmin(cost))])
+    assert abs(pt[0] - 0.3) > 0.05
+    off = get_strategy("entropy", explore_when_resolved=0.0, **LIGHT).propose(1, ctx)[0]
+    assert abs(off[0] - 0.3) < 0.1
+
+
+def test_explore_when_resolved_waits_while_the_contour_is_uncertain():
+    # 6 scattered points around a disc of radius 0.3: the expected error is ~2x the smaller class (measured), far
+    # above 1 %
+    from active_science.testing import make_context
+
+    space = ParameterSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    U = np.array([[0.1, 0.2], [0.5, 0.8], [0.9, 0.4], [0.3, 0.6], [0.7, 0.1], [0.2, 0.9]])
+    y = 0.3 - np.sqrt(((U - 0.5) ** 2).sum(1))
+    sur = GPSurrogate(warp=False).fit(U, y, np.full(len(y), 1e-6), seed=0)
+    ctx = make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-6), surrogate=sur, seed=1, num_proposed=len(U))
+    assert not get_strategy("entropy", **LIGHT)._resolved(sur.model, ctx, seed=1)
+
+
+def test_explore_when_resolved_is_checked():
+    from active_science.exceptions import InvalidInputError
+
+    for bad in (-0.1, 0.5, 2.0):
+        with pytest.raises(InvalidInputError, match="explore_when_resolved"):
+            get_strategy("entropy", explore_when_resolved=bad)
