@@ -104,6 +104,7 @@ def rows_from_simulation(sim: Simulation, *, mode: Mode, theta_ref: np.ndarray |
         at_ref = _same(sim.theta, ref)
         theta0 = np.where(at_ref[:, None], np.nan, sim.theta)
         log_r = np.full(n, np.nan)
+        y = at_ref.astype(float)
         if refs is not None:
             assert sim.log_r_xz is not None
             ref_cols = np.flatnonzero(_same(refs, ref))
@@ -114,7 +115,14 @@ def rows_from_simulation(sim: Simulation, *, mode: Mode, theta_ref: np.ndarray |
                 col = other[idx % len(other)]
                 theta0 = np.where(at_ref[:, None], refs[col], theta0)
                 log_r = np.where(at_ref, -sim.log_r_xz[idx, col], log_r)
-        return RatioRows(sim.x, theta0, np.broadcast_to(ref, (n, d)).copy(), at_ref.astype(float), log_r, t_xz)
+            elif len(ref_cols) and at_ref.any():
+                # simulated at theta_ref with gold only against theta_ref (an active scan chose the reference point):
+                # r(x, z | ref, ref) = 1 exactly, and every event was drawn at theta0 = theta1 = theta_ref, so half
+                # become numerator rows and half reference rows (balanced, like the doubly mode's alternation)
+                theta0 = np.where(at_ref[:, None], ref, theta0)
+                log_r = np.where(at_ref, 0.0, log_r)
+                y = np.where(at_ref & (idx % 2 == 0), 0.0, y)
+        return RatioRows(sim.x, theta0, np.broadcast_to(ref, (n, d)).copy(), y, log_r, t_xz)
     if mode == "doubly":
         partner = nan_d.copy()
         log_r_own = np.full(n, np.nan)  # log p(x,z | own) - log p(x,z | partner)

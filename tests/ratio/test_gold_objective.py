@@ -77,3 +77,25 @@ def test_serial_and_ray_rounds_are_identical(ray_local):
     np.testing.assert_array_equal(serial.estimator.rows().x, ray.estimator.rows().x)
     np.testing.assert_array_equal(serial.estimator.rows().log_r_xz, ray.estimator.rows().log_r_xz)
     np.testing.assert_array_equal(serial.history[-1].excluded, ray.history[-1].excluded)
+
+
+def test_a_point_at_theta_ref_trains_gold_methods_with_the_exact_unit_ratio():
+    # an active scan may choose the reference point itself (the grid's centre is theta_ref by default): every event
+    # is then drawn at theta_ref with gold only against theta_ref. Those rows pin r(x | ref) = 1 exactly: theta0 =
+    # theta_ref, log r = 0, half numerator and half reference rows. Before, they had no partner and ALICE refused to
+    # train for the rest of the scan ("rows lack log_r_xz").
+    from active_science.ratio.dataset import rows_from_simulation
+
+    board = GaltonBoard()
+    sims = to_simulations(GoldObjective(board, np.array([-0.7]), 40).evaluate(np.array([-0.7]), 4).extras)
+    rows = [rows_from_simulation(s, mode="reference", theta_ref=np.array([-0.7])) for s in sims]
+    for r in rows:
+        np.testing.assert_array_equal(r.theta0, np.full((40, 1), -0.7))
+        np.testing.assert_array_equal(r.log_r_xz, np.zeros(40))
+        assert r.y.sum() == 20  # balanced: every event was drawn at theta0 = theta1
+    t = ratio_task("galton", grid_size=21)
+    scan = RatioScan(t.simulator, t.x_obs, t.grid, weights=t.weights, method="alice", events_per_point=40, **SMALL)
+    scan.step(points=np.array([[-0.9], [-0.5]]))
+    scan.step(points=np.array([[-0.7]]))  # the reference point itself
+    scan.step()  # two proposed points (batch_size 2)
+    assert scan.n_events == 5 * 80 and np.isfinite(scan.q_members(t.grid)).all()
