@@ -18,6 +18,9 @@ from active_science.exceptions import InvalidInputError
 from active_science.strategies.initial import initial_design, pool_medoids
 from active_science.strategy_context import ProposalContext
 
+#: misclassification probability above which a label counts as uncertain (``UncertainFractionBelow``'s default)
+UNCERTAIN_PROBABILITY = 0.05
+
 __all__ = [
     "GPContourStrategy",
     "NoiseAwareContourStrategy",
@@ -50,14 +53,16 @@ class GPContourStrategy:
             34 (31-46) instead of 28: worth it when a missed island is the bigger risk. The largest-posterior-sd point is not
             used: it sits on the box's edges and corners (measured on the islands, seed 3: 14 of the first 20
             exploration points on an edge; two of five seeds found the interior island only after 139-141).
-        explore_when_resolved: once the contour the GP knows is resolved, fill voids instead: a proposal goes to the
-            largest unexplored void (as ``explore_every``) when the expected fraction of wrong labels over the space
-            (mean of ``Phi(-|m - t| / s)`` over the raw Sobol points or the pool) is below this times the predicted
-            fraction of the smaller class (for every output); ``0`` never explores. Pointwise acquisitions do not
-            saturate by themselves: a point on the known boundary keeps ``m = t`` and label entropy ``log 2`` however
-            small ``s`` is, so without this entropy spends the rest of the budget on a resolved boundary (measured on
-            the two islands, seed 3: evaluations 15-38 all on the first island's boundary, accuracy flat at 0.846).
-            Default ``0.01`` (1 % expected error on the smaller class); see the README for its measured effect.
+        explore_when_resolved: once the contour the GP knows is resolved, also fill voids: when the fraction of the
+            space whose label is uncertain (misclassification probability above 0.05, over the raw Sobol points or
+            the pool: ``UncertainFractionBelow``'s measure) is below this, every second proposal of the study goes to
+            the largest unexplored void (as ``explore_every``); the others keep refining the boundary, so a stopping
+            rule on the uncertain fraction is still met (a study that would stop checks its voids for a round
+            first). ``0`` never explores. Pointwise acquisitions do not saturate by themselves: a point on the known
+            boundary keeps ``m = t`` and label entropy ``log 2`` however small ``s`` is, so without this entropy
+            spends the rest of the budget on a resolved boundary (measured on the two islands, seed 3: evaluations
+            15-38 all on the first island's boundary, accuracy flat at 0.846). Default ``0.01``; its measured effect
+            is in the README.
     """
 
     needs_surrogate = True
@@ -87,9 +92,10 @@ class GPContourStrategy:
         self.maxiter = int(maxiter)
         self.acquisition_options = dict(acquisition_options or {})
         self.explore_every = explore_every
-        if not 0.0 <= float(explore_when_resolved) < 0.5:
+        ewr = explore_when_resolved
+        if isinstance(ewr, bool) or not isinstance(ewr, (int, float)) or not 0.0 <= ewr < 1.0:
             raise InvalidInputError(
-                f"explore_when_resolved={explore_when_resolved!r} must be a probability in [0, 0.5) (0 = never explore)"
+                f"explore_when_resolved={explore_when_resolved!r} must be a fraction of the space in [0, 1), e.g. 0.01 (0 = never explore)"
             )
         self.explore_when_resolved = float(explore_when_resolved)
 
@@ -102,8 +108,9 @@ class GPContourStrategy:
         return pool_medoids(pool, 1, taken=taken)[0]
 
     def _resolved(self, model: Any, ctx: ProposalContext, seed: int) -> bool:
-        """True when the contour the model knows is resolved: for every output, the expected fraction of wrong labels
-        over the space is below ``explore_when_resolved`` times the predicted fraction of the smaller class."""
+        """True when the contour the model knows is resolved: the fraction of the space whose label is uncertain
+        (misclassification probability ``Phi(-|m - t| / s)`` above 0.05 in some output, over the raw Sobol points or
+        the pool) is below ``explore_when_resolved`` (``UncertainFractionBelow``'s measure)."""
         import torch
         from torch.distributions import Normal
 
@@ -113,10 +120,8 @@ class GPContourStrategy:
         with torch.no_grad():
             post = model.posterior(torch.as_tensor(U[:, None, :], dtype=torch.float64))
             z = (post.mean - ctx.threshold).reshape(len(U), -1) / post.variance.clamp_min(1e-24).sqrt().reshape(len(U), -1)
-        expected_wrong = Normal(0.0, 1.0).cdf(-z.abs()).mean(dim=0)  # `(K,)` per output
-        above = (z > 0).double().mean(dim=0)
-        smaller = torch.minimum(above, 1.0 - above).clamp_min(1.0 / len(U))
-        return bool((expected_wrong < self.explore_when_resolved * smaller).all())
+        uncertain = (Normal(0.0, 1.0).cdf(-z.abs()) > UNCERTAIN_PROBABILITY).any(dim=-1)
+        return float(uncertain.double().mean()) < self.explore_when_resolved
 
     def make_acquisition(self, model: Any, ctx: ProposalContext) -> Any:
         """The acquisition function for this round (subclasses add what depends on the loop's state)."""
@@ -132,7 +137,10 @@ class GPContourStrategy:
         model = condition_on_believed(ctx.surrogate.model, np.concatenate([ctx.pending, np.reshape(chosen, (-1, ctx.dim))]))
         for j in range(len(chosen), n):
             explore = bool(self.explore_every) and (ctx.num_proposed + j + 1) % self.explore_every == 0
-            if explore or (self.explore_when_resolved and self._resolved(model, ctx, ctx.seed + j)):
+            # once resolved, every second proposal explores: the other half keeps refining the known boundary, so a
+            # stopping rule on the uncertain area can still be met (exploration alone would never shrink that band)
+            resolved_turn = self.explore_when_resolved and (ctx.num_proposed + j) % 2 == 0
+            if explore or (resolved_turn and self._resolved(model, ctx, ctx.seed + j)):
                 x = self._void_point(ctx, np.concatenate([ctx.X, ctx.excluded, np.reshape(chosen, (-1, ctx.dim))]))
             else:
                 x = maximize_acquisition(

@@ -75,14 +75,15 @@ def test_explore_every_is_checked():
 
 def _resolved_context(space):
     """A 5 x 5 grid plus both sides of the boundary x = 0.3 at every grid row: the GP (noise 1e-6) has resolved the
-    contour (expected error ~2e-4 of the smaller class, measured)."""
+    contour (uncertain fraction below 1 %)."""
     from active_science.testing import make_context
 
     g = np.linspace(0.05, 0.95, 5)
     U = np.array([[a, b] for a in g for b in g] + [[a, b] for a in (0.28, 0.32) for b in g])
     y = U[:, 0] - 0.3
     sur = GPSurrogate(warp=False).fit(U, y, np.full(len(y), 1e-6), seed=0)
-    return U, make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-6), surrogate=sur, seed=1, num_proposed=len(U))
+    # num_proposed even: once resolved, every second proposal of the study (the even-numbered ones) explores
+    return U, make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-6), surrogate=sur, seed=1, num_proposed=len(U) + 1)
 
 
 def test_explore_when_resolved_fills_the_void_only_once_the_known_contour_is_resolved():
@@ -102,11 +103,14 @@ def test_explore_when_resolved_fills_the_void_only_once_the_known_contour_is_res
     assert abs(pt[0] - 0.3) > 0.05
     off = get_strategy("entropy", explore_when_resolved=0.0, **LIGHT).propose(1, ctx)[0]
     assert abs(off[0] - 0.3) < 0.1
+    # a batch of 2: the first proposal explores, the second (odd-numbered) refines the boundary again
+    pair = strategy.propose(2, ctx)
+    np.testing.assert_array_equal(pair[0], pt)
+    assert abs(pair[1, 0] - 0.3) < 0.1
 
 
 def test_explore_when_resolved_waits_while_the_contour_is_uncertain():
-    # 6 scattered points around a disc of radius 0.3: the expected error is ~2x the smaller class (measured), far
-    # above 1 %
+    # 6 scattered points around a disc of radius 0.3: much of the space is still uncertain
     from active_science.testing import make_context
 
     space = ParameterSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
@@ -120,6 +124,6 @@ def test_explore_when_resolved_waits_while_the_contour_is_uncertain():
 def test_explore_when_resolved_is_checked():
     from active_science.exceptions import InvalidInputError
 
-    for bad in (-0.1, 0.5, 2.0):
+    for bad in (-0.1, 1.0, 2.0, True, "0.01"):
         with pytest.raises(InvalidInputError, match="explore_when_resolved"):
             get_strategy("entropy", explore_when_resolved=bad)
