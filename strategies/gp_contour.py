@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from active_science.acquisition.optimize import condition_on_believed, maximize_acquisition
+from active_science.acquisition.misclassification import Misclassification
+from active_science.acquisition.optimize import condition_on_believed, evaluate_acquisition, maximize_acquisition
 from active_science.acquisition.straddle import Straddle
+from active_science.convergence import UncertainFractionBelow
 from active_science.exceptions import InvalidInputError
 from active_science.strategies.initial import initial_design, pool_medoids
 from active_science.strategy_context import ProposalContext
-
-#: misclassification probability above which a label counts as uncertain (``UncertainFractionBelow``'s default)
-UNCERTAIN_PROBABILITY = 0.05
 
 __all__ = [
     "GPContourStrategy",
@@ -109,19 +108,13 @@ class GPContourStrategy:
 
     def _resolved(self, model: Any, ctx: ProposalContext, seed: int) -> bool:
         """True when the contour the model knows is resolved: the fraction of the space whose label is uncertain
-        (misclassification probability ``Phi(-|m - t| / s)`` above 0.05 in some output, over the raw Sobol points or
-        the pool) is below ``explore_when_resolved`` (``UncertainFractionBelow``'s measure)."""
-        import torch
-        from torch.distributions import Normal
-
+        (the largest misclassification probability over the outputs above the stopping rule's 0.05, over the raw
+        Sobol points or the pool) is below ``explore_when_resolved`` (``UncertainFractionBelow``'s measure)."""
         U = ctx.candidates if ctx.candidates is not None else ctx.space.sample_unit(self.raw_samples, seed=seed, method="sobol")
         if not len(U):
             return False
-        with torch.no_grad():
-            post = model.posterior(torch.as_tensor(U[:, None, :], dtype=torch.float64))
-            z = (post.mean - ctx.threshold).reshape(len(U), -1) / post.variance.clamp_min(1e-24).sqrt().reshape(len(U), -1)
-        uncertain = (Normal(0.0, 1.0).cdf(-z.abs()) > UNCERTAIN_PROBABILITY).any(dim=-1)
-        return float(uncertain.double().mean()) < self.explore_when_resolved
+        p_wrong = evaluate_acquisition(Misclassification(model, threshold=ctx.threshold), U)
+        return float(np.mean(p_wrong > UncertainFractionBelow.probability)) < self.explore_when_resolved
 
     def make_acquisition(self, model: Any, ctx: ProposalContext) -> Any:
         """The acquisition function for this round (subclasses add what depends on the loop's state)."""
@@ -186,8 +179,6 @@ class NoiseAwareContourStrategy(GPContourStrategy):
 
 def misclassification(**options: Any) -> GPContourStrategy:
     """Propose where the predicted label is most likely wrong, ``Phi(-|m - t| / s)``."""
-    from active_science.acquisition.misclassification import Misclassification
-
     return GPContourStrategy(Misclassification, name="misclassification", **options)
 
 

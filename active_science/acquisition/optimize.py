@@ -20,7 +20,7 @@ from botorch.optim import optimize_acqf, optimize_acqf_discrete
 
 from active_science.space import ParameterSpace
 
-__all__ = ["maximize_acquisition", "condition_on_believed"]
+__all__ = ["maximize_acquisition", "evaluate_acquisition", "condition_on_believed"]
 
 logger = logging.getLogger(__name__)
 DTYPE = torch.float64
@@ -33,7 +33,8 @@ def _far_from(points: np.ndarray, avoid: np.ndarray | None, min_distance: float)
     return d2.min(axis=1) >= min_distance**2
 
 
-def _evaluate(acq: AcquisitionFunction, U: np.ndarray, chunk: int = 2048) -> np.ndarray:
+def evaluate_acquisition(acq: AcquisitionFunction, U: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """`(m,)` values of a q = 1 acquisition at `(m, d)` unit points, in chunks, without gradients."""
     out = []
     with torch.no_grad():
         for start in range(0, len(U), chunk):
@@ -77,7 +78,7 @@ def maximize_acquisition(
     raw = raw[_far_from(raw, avoid, min_distance)]
     if len(raw) == 0:
         return None
-    values = _evaluate(acq, raw)
+    values = evaluate_acquisition(acq, raw)
     order = np.argsort(-values, kind="stable")[: max(num_restarts, 1)]
     if num_restarts == 0:  # no gradient polish: the best raw sample (cheap, fine in low dimension)
         return raw[order[0]]

@@ -73,17 +73,21 @@ def test_explore_every_is_checked():
             get_strategy("entropy", explore_every=bad)
 
 
-def _resolved_context(space):
-    """A 5 x 5 grid plus both sides of the boundary x = 0.3 at every grid row: the GP (noise 1e-6) has resolved the
-    contour (uncertain fraction below 1 %)."""
+def _fitted_context(space, U, y, num_proposed):
+    """A proposal context whose GP (noise 1e-6) is fitted on ``(U, y)``."""
     from active_science.testing import make_context
 
+    sur = GPSurrogate(warp=False).fit(U, y, np.full(len(y), 1e-6), seed=0)
+    return make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-6), surrogate=sur, seed=1, num_proposed=num_proposed)
+
+
+def _resolved_context(space):
+    """A 5 x 5 grid plus both sides of the boundary x = 0.3 at every grid row: the GP has resolved the contour
+    (uncertain fraction below 1 %)."""
     g = np.linspace(0.05, 0.95, 5)
     U = np.array([[a, b] for a in g for b in g] + [[a, b] for a in (0.28, 0.32) for b in g])
-    y = U[:, 0] - 0.3
-    sur = GPSurrogate(warp=False).fit(U, y, np.full(len(y), 1e-6), seed=0)
     # num_proposed even: once resolved, every second proposal of the study (the even-numbered ones) explores
-    return U, make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-6), surrogate=sur, seed=1, num_proposed=len(U) + 1)
+    return U, _fitted_context(space, U, U[:, 0] - 0.3, num_proposed=len(U) + 1)
 
 
 def test_explore_when_resolved_fills_the_void_only_once_the_known_contour_is_resolved():
@@ -111,14 +115,10 @@ def test_explore_when_resolved_fills_the_void_only_once_the_known_contour_is_res
 
 def test_explore_when_resolved_waits_while_the_contour_is_uncertain():
     # 6 scattered points around a disc of radius 0.3: much of the space is still uncertain
-    from active_science.testing import make_context
-
     space = ParameterSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)})
     U = np.array([[0.1, 0.2], [0.5, 0.8], [0.9, 0.4], [0.3, 0.6], [0.7, 0.1], [0.2, 0.9]])
-    y = 0.3 - np.sqrt(((U - 0.5) ** 2).sum(1))
-    sur = GPSurrogate(warp=False).fit(U, y, np.full(len(y), 1e-6), seed=0)
-    ctx = make_context(space, X=U, y=y, yvar=np.full(len(y), 1e-6), surrogate=sur, seed=1, num_proposed=len(U))
-    assert not get_strategy("entropy", **LIGHT)._resolved(sur.model, ctx, seed=1)
+    ctx = _fitted_context(space, U, 0.3 - np.sqrt(((U - 0.5) ** 2).sum(1)), num_proposed=len(U))
+    assert not get_strategy("entropy", **LIGHT)._resolved(ctx.surrogate.model, ctx, seed=1)
 
 
 def test_explore_when_resolved_is_checked():
