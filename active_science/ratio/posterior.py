@@ -57,8 +57,12 @@ class SamplerConfig:
     Args:
         num_samples: draws per observation.
         num_chains: chains per observation (all evaluated in one batch).
-        warmup: adaptation steps per chain (discarded).
-        thin: keep every ``thin``-th step.
+        warmup: adaptation steps per chain (discarded); halfway, the proposal covariance is re-estimated from the
+            chains themselves.
+        thin: keep every ``thin``-th step. The defaults (200 / 10) were measured on sbibm's gaussian_linear
+            (10 parameters, a posterior ~3x narrower than the prior; one trained network, observations 1-3, C2ST on
+            2 000 draws): 0.601, as good as 1 000 / 20 (0.600), where 100 / 5 gave 0.654 (0.675 without the
+            covariance re-estimate): chains that have not mixed leave draws a classifier can tell apart.
         num_init: prior draws for the SIR initialisation and the proposal covariance.
         refine_map: polish the MAP by Nelder-Mead (else: the best point seen).
 
@@ -69,8 +73,8 @@ class SamplerConfig:
 
     num_samples: int = 10_000
     num_chains: int = 500
-    warmup: int = 100
-    thin: int = 5
+    warmup: int = 200
+    thin: int = 10
     num_init: int = 20_000
     refine_map: bool = True
 
@@ -219,6 +223,16 @@ class RatioPosterior:
             rate = accept.mean(axis=1)
             if step < cfg.warmup:
                 scale *= np.exp(rate - 0.3)  # Robbins-Monro-like multiplicative step, frozen after warm-up
+                if step + 1 == cfg.warmup // 2 and c > 2 * d:
+                    # the SIR covariance comes from prior draws weighted by the posterior: with a posterior much
+                    # narrower than the prior (10 dimensions) few draws carry weight and its shape is poor, so the
+                    # chains barely mix. Halfway through warm-up, the chains themselves (c >> d of them per
+                    # observation) give the posterior's covariance: re-scale to it (adaptive Metropolis, Haario et
+                    # al. 2001, from the ensemble of chains instead of one chain's history; frozen afterwards)
+                    centred_c = state - state.mean(axis=1, keepdims=True)
+                    cov_c = np.einsum("mci,mcj->mij", centred_c, centred_c) / (c - 1) + 1e-12 * np.eye(d)
+                    chol = np.linalg.cholesky(cov_c * (2.38**2 / d))
+                    scale = np.ones(m)
             else:
                 accepted += rate
                 if (step - cfg.warmup + 1) % cfg.thin == 0:
