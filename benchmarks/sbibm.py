@@ -196,7 +196,7 @@ def _ours_sequential(task: Task, n: int, i: int, seed: int, num_samples: int) ->
     torch.manual_seed(seed)  # the simulator's noise
     # every (warm-started) round trains with the amortised settings: a shorter schedule (150 epochs, patience 10,
     # learning rate 1e-3) stopped the warm starts after a few epochs and left the posterior wide (quick run, two_moons
-    # C2ST 0.776 with it, 0.521 with these; gaussian_linear 0.570 / 0.616, within its run-to-run spread)
+    # C2ST 0.776 with it, 0.507 with these; gaussian_linear 0.570 / 0.650, within its run-to-run spread 0.606-0.650)
     cfg = SequentialConfig(num_rounds=ROUNDS, training=TRAINING, sampler=REGION_SAMPLER, truncation=1e-3)
     x_obs = task.observation(i)
     res = sequential_rounds(task.simulate, task.prior, x_obs, n, estimator=estimator(seed), config=cfg, seed=seed)
@@ -277,7 +277,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             for name, task in tasks.items():
                 todo = [i for i in obs if (name, method, n, i) not in done]
                 # per-observation methods save after each observation (a 10 000-simulation SNRE_B run is hours)
-                for part in ([todo] if method in AMORTISED else [[i] for i in todo]) if todo else []:
+                parts = [[i] for i in todo] if method not in AMORTISED else [todo] if todo else []
+                for part in parts:
                     start = time.perf_counter()
                     rows += run_method(task, method, n, part, num_samples=num_samples, save=args.save_samples)
                     logging.getLogger(__name__).info("%s %s N=%d obs %s done in %.0f s", name, method, n, part, time.perf_counter() - start)
