@@ -45,3 +45,20 @@ def test_priors_equal_sbibm_priors(task):
     expected_sd = 1 / math.sqrt(3) if task == "two_moons" else math.sqrt(0.1)
     np.testing.assert_allclose(draws.std(axis=0), expected_sd, rtol=0.03)
     assert torch.isfinite(theirs.log_prob(torch.as_tensor(draws, dtype=torch.float32))).all()
+
+
+def test_train_selected_keeps_the_schedule_with_the_lowest_validation_loss_on_the_same_held_out_rows():
+    from active_science.ratio import TrainingConfig
+    from active_science.simulation import Simulation
+    from benchmarks.sbibm import estimator, train_selected
+
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(-1, 1, (400, 1))
+    sims = Simulation(x=theta + 0.1 * rng.standard_normal((400, 1)), theta=theta)
+    # the same seed draws the same train / validation split, so the losses compare the schedules on the same rows
+    a, b = estimator(3).append(sims), estimator(3).append(sims)
+    assert np.array_equal(np.concatenate(a._split), np.concatenate(b._split))
+    one_epoch, trained = TrainingConfig(max_epochs=1, learning_rate=1e-5), TrainingConfig(max_epochs=40, patience=10)
+    est, losses = train_selected(sims, 3, (one_epoch, trained))
+    assert len(losses) == 2 and losses[1] < losses[0] - 0.05  # 40 epochs fit the ratio; one tiny step cannot (loss ~log 2)
+    assert np.mean(est.history_[-1].best_val_loss) == pytest.approx(losses[1]) and est.history_[-1].epochs > 1
