@@ -7,10 +7,12 @@ Tasks ``two_moons`` (2 parameters) and ``gaussian_linear`` (10); budgets 1 000 a
 observations 1-10 (``--quick``: 1-3 and 1 000 only). Methods:
 
 - ``ours``: ``RatioEstimator("carl")`` against the marginal (plain classification, no gold: sbibm's simulators have
-  none), an ensemble of 5 MLPs, trained once per task and budget (amortised); posterior ``prior x r_hat`` sampled by
+  none), an ensemble of 5 MLPs, trained once per task and budget (amortised) with each of ``SCHEDULES``, keeping the
+  lowest validation loss (:func:`train_selected`); posterior ``prior x r_hat`` sampled by
   :class:`~active_science.ratio.posterior.RatioPosterior` for all observations in one batch;
 - ``ours_sequential``: :func:`~active_science.ratio.sequential.sequential_rounds`, per observation, 5 rounds of
-  truncated-prior proposals (region: 1 - 1e-3 highest-posterior-density), same network and training, warm-started;
+  truncated-prior proposals (region: 1 - 1e-3 highest-posterior-density), same network, ``TRAINING`` every round,
+  warm-started;
 - ``sbi_nre_a``, ``sbi_nre_c``: sbi 0.27 amortised, ``sbi_snre_b``: sbi's sequential NRE_B with 10 rounds
   (settings in :mod:`benchmarks.sbibm_sbi`).
 
