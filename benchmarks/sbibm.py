@@ -217,7 +217,8 @@ def _ours(task: Task, n: int, obs: list[int], seed: int, num_samples: int) -> li
 def _ours_sequential(task: Task, n: int, i: int, seed: int, num_samples: int) -> tuple[np.ndarray, float, float]:
     start = time.perf_counter()
     torch.manual_seed(seed)  # the simulator's noise
-    # every (warm-started) round trains with the amortised settings: a shorter schedule (150 epochs, patience 10,
+    # every (warm-started) round trains with TRAINING (the first of the amortised SCHEDULES; no per-round selection,
+    # which would triple each round's training): a shorter schedule (150 epochs, patience 10,
     # learning rate 1e-3) stopped the warm starts after a few epochs and left the posterior wide (quick run, two_moons
     # C2ST 0.776 with it, 0.507 with these; gaussian_linear 0.570 / 0.650, within its run-to-run spread 0.606-0.650)
     cfg = SequentialConfig(num_rounds=ROUNDS, training=TRAINING, sampler=REGION_SAMPLER, truncation=1e-3)

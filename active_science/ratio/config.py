@@ -63,7 +63,8 @@ class TrainingConfig:
         final_learning_rate: learning rate reached at ``max_epochs`` (exponential decay in between). The decay is in
             epochs whatever the data size, so ``max_epochs`` also bounds how long training makes progress: on sbibm's
             two_moons with 10 000 simulations a 300-epoch schedule stopped with the validation loss still falling
-            (posterior C2ST 0.84, against 0.56 with a 1 000-epoch cap; ``benchmarks/sbibm.py``); compare the
+            (posterior C2ST 0.75 on one observation; the same decay over 1 000 epochs 0.69; the best 1 000-epoch
+            schedule, a constant 5e-4, 0.51; ``benchmarks/sbibm.py``); compare the
             validation losses (``history_[-1].best_val_loss``) of a longer schedule before trusting a short one.
         weight_decay: decoupled weight decay (AdamW).
         validation_fraction: share of rows held out (a row keeps its split across retrains).
