@@ -223,6 +223,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--static-max-points", type=int, default=None, help="static budget in points (default: the active one)")
     ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed ... first_seed + seeds - 1 (split runs)")
     ap.add_argument("--static-every", type=int, default=None, help="evaluate the static design at every k-th budget of its ladder")
+    ap.add_argument("--galton-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                    help="Galton: the scanned theta range (default -1 -0.4, where the interval covers 65 %%; -1.5 0 from the unbiased board: 26 %%)")
+    ap.add_argument("--grid", type=int, default=None, help="override the dense evaluation grid's points per axis")
     ap.add_argument("--observed-events", type=int, default=3000, help="Weinberg: events in the observed dataset")
     ap.add_argument("--methods", nargs="+", default=["active", "static"], choices=["active", "static"])
     ap.add_argument("--max-epochs", type=int, default=100, help="training epochs per retrain (both arms)")
@@ -243,10 +246,12 @@ def main(argv: list[str] | None = None) -> None:
         s["acquisition"] = args.acquisition
     if args.events_per_point is not None:
         s["events_per_point"] = args.events_per_point
-    for key in ("max_points", "static_max_points", "static_every", "batch_size", "initial_points"):
+    for key in ("max_points", "static_max_points", "static_every", "batch_size", "initial_points", "grid"):
         if getattr(args, key) is not None:
             s[key] = getattr(args, key)
-    task = ratio_task(args.task, grid_size=s["grid"], observed_events=args.observed_events)
+    rng_kw = {} if args.galton_range is None else dict(theta_range=tuple(args.galton_range))
+    task = ratio_task(args.task, grid_size=s["grid"], observed_events=args.observed_events, **rng_kw)
+    s["theta_range"] = [float(v) for v in task.simulator.space.bounds[:, 0]] if args.task == "galton" else None
     training = TrainingConfig(max_epochs=args.max_epochs, patience=args.patience)
     rows: list[dict] = []
     ladder = list(range(s["initial_points"], s["max_points"] + 1, s["batch_size"]))
@@ -270,7 +275,7 @@ def main(argv: list[str] | None = None) -> None:
             reach = first_reaching(curve)
             tag = dict(task=args.task, method=method, seed=seed, normalize=s["normalize"], events_per_point=s["events_per_point"],
                        acquisition=s["acquisition"] if method == "active" else None,
-                       initial_points=s["initial_points"], batch_size=s["batch_size"])  # fmt: skip
+                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"])  # fmt: skip
             for n, ba in curve:
                 rows.append(dict(tag, n_simulations=n, metric="balanced_accuracy", value=ba))
             n_final, ba_final = curve[-1]

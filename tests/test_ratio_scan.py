@@ -198,3 +198,16 @@ def test_reference_pool_holds_every_reference_event_of_the_scan():
         RatioScan(task.simulator, task.x_obs, task.grid, normalize="yes")
     with pytest.raises(InvalidInputError, match="acquisition='ei' is unknown"):
         RatioScan(task.simulator, task.x_obs, task.grid, acquisition="ei")
+
+
+def test_galton_theta_range_widens_the_scan_but_keeps_the_exact_interval():
+    # the interval is a property of the data (60 Asimov balls at -0.7), not of the scanned range: on grids with the
+    # same step (0.005) both ranges give the same allowed points, [-0.915, -0.525]
+    narrow, wide = ratio_task("galton", grid_size=121), ratio_task("galton", grid_size=301, theta_range=(-1.5, 0.0))
+    np.testing.assert_allclose(narrow.grid[~narrow.excluded, 0], wide.grid[~wide.excluded, 0], atol=1e-12)
+    assert tuple(wide.simulator.space.bounds[:, 0]) == (-1.5, 0.0)
+    assert abs((~wide.excluded).mean() - 79 / 301) < 1e-12  # the allowed fraction the benchmark's docstring quotes
+    with pytest.raises(InvalidInputError, match=r"theta_range=\(-0.5, 0.0\) must .* contain the true theta -0.7"):
+        ratio_task("galton", grid_size=11, theta_range=(-0.5, 0.0))
+    with pytest.raises(InvalidInputError, match="'galton' task only"):
+        ratio_task("weinberg", grid_size=3, theta_range=(0.2, 0.3))
