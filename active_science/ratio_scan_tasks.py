@@ -81,9 +81,10 @@ def ratio_task(
     if name == "galton":
         from active_science.simulators.galton import GaltonBoard
 
-        lo, hi = (-1.0, -0.4) if theta_range is None else (float(theta_range[0]), float(theta_range[1]))
+        bounds = np.asarray((-1.0, -0.4) if theta_range is None else theta_range, dtype=float).reshape(-1)
+        lo, hi = (float(bounds[0]), float(bounds[-1])) if bounds.size == 2 else (np.nan, np.nan)
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < -0.7 < hi):
-            raise InvalidInputError(f"theta_range={theta_range!r} must be finite and contain the true theta -0.7, e.g. (-1.5, 0.0)")
+            raise InvalidInputError(f"theta_range={theta_range!r} must be (low, high), finite, containing the true theta -0.7, e.g. (-1.5, 0.0)")
         sim: Any = GaltonBoard(theta_range=(lo, hi))
         x, w = _asimov(sim, name, np.array([-0.7]), 60.0, seed)  # Asimov data of 60 balls at theta = -0.7
         grid = np.linspace(lo, hi, grid_size)[:, None]

@@ -207,7 +207,9 @@ def test_galton_theta_range_widens_the_scan_but_keeps_the_exact_interval():
     np.testing.assert_allclose(narrow.grid[~narrow.excluded, 0], wide.grid[~wide.excluded, 0], atol=1e-12)
     assert tuple(wide.simulator.space.bounds[:, 0]) == (-1.5, 0.0)
     assert abs((~wide.excluded).mean() - 79 / 301) < 1e-12  # the allowed fraction the benchmark's docstring quotes
-    with pytest.raises(InvalidInputError, match=r"theta_range=\(-0.5, 0.0\) must .* contain the true theta -0.7"):
+    with pytest.raises(InvalidInputError, match=r"theta_range=\(-0.5, 0.0\) must .* containing the true theta -0.7"):
         ratio_task("galton", grid_size=11, theta_range=(-0.5, 0.0))
+    with pytest.raises(InvalidInputError, match="must be \\(low, high\\)"):
+        ratio_task("galton", grid_size=11, theta_range=0.5)
     with pytest.raises(InvalidInputError, match="'galton' task only"):
         ratio_task("weinberg", grid_size=3, theta_range=(0.2, 0.3))
