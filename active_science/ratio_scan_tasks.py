@@ -27,6 +27,9 @@ from active_science.ratio.inference import likelihood_scan, wilks_threshold
 
 __all__ = ["ScanTask", "ratio_task"]
 
+#: the true point of each task: the Galton board's Asimov data and the Weinberg dataset are generated there
+TRUE_POINTS = {"galton": (-0.7,), "weinberg": (0.23, 1.17)}
+
 
 @dataclass(frozen=True)
 class ScanTask:
@@ -83,16 +86,17 @@ def ratio_task(
 
         bounds = np.asarray((-1.0, -0.4) if theta_range is None else theta_range, dtype=float).reshape(-1)
         lo, hi = (float(bounds[0]), float(bounds[-1])) if bounds.size == 2 else (np.nan, np.nan)
-        if not (np.isfinite(lo) and np.isfinite(hi) and lo < -0.7 < hi):
-            raise InvalidInputError(f"theta_range={theta_range!r} must be (low, high), finite, containing the true theta -0.7, e.g. (-1.5, 0.0)")
+        (true,) = TRUE_POINTS["galton"]
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < true < hi):
+            raise InvalidInputError(f"theta_range={theta_range!r} must be (low, high), finite, containing the true theta {true}, e.g. (-1.5, 0.0)")
         sim: Any = GaltonBoard(theta_range=(lo, hi))
-        x, w = _asimov(sim, name, np.array([-0.7]), 60.0, seed)  # Asimov data of 60 balls at theta = -0.7
+        x, w = _asimov(sim, name, np.array([true]), 60.0, seed)  # Asimov data of 60 balls at the true theta
         grid = np.linspace(lo, hi, grid_size)[:, None]
     elif name == "weinberg":
         from active_science.simulators.weinberg import Weinberg
 
         sim = Weinberg(parameters=("sin2w", "g_f"), default_design=[75.0])  # below the pole: A_FB is sensitive
-        x = sim.simulate([0.23, 1.17], seed=seed, num_events=int(observed_events)).x
+        x = sim.simulate(list(TRUE_POINTS["weinberg"]), seed=seed, num_events=int(observed_events)).x
         w = None
         a = np.linspace(0.18, 0.28, grid_size)
         b = np.linspace(1.0, 1.35, grid_size)
@@ -112,7 +116,7 @@ def ratio_task(
         raise InvalidInputError(f"statistic={statistic!r} is unknown; use 'chi2' or 'cls'")
     from active_science.stats.asymptotics import cls_from_q
 
-    true_point = np.array([-0.7]) if name == "galton" else np.array([0.23, 1.17])
+    true_point = np.array(TRUE_POINTS[name])
     null = true_point if theta_null is None else np.asarray(theta_null, dtype=float).reshape(-1)
     n = float(len(x) if w is None else w.sum())
     xa, wa = _asimov(sim, name, null, n, seed)

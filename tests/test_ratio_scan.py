@@ -206,7 +206,7 @@ def test_galton_theta_range_widens_the_scan_but_keeps_the_exact_interval():
     narrow, wide = ratio_task("galton", grid_size=121), ratio_task("galton", grid_size=301, theta_range=(-1.5, 0.0))
     np.testing.assert_allclose(narrow.grid[~narrow.excluded, 0], wide.grid[~wide.excluded, 0], atol=1e-12)
     assert tuple(wide.simulator.space.bounds[:, 0]) == (-1.5, 0.0)
-    assert abs((~wide.excluded).mean() - 79 / 301) < 1e-12  # the allowed fraction the benchmark's docstring quotes
+    assert abs((~wide.excluded).mean() - 79 / 301) < 1e-12  # the allowed fraction ratio_task's docstring and --galton-range quote
     with pytest.raises(InvalidInputError, match=r"theta_range=\(-0.5, 0.0\) must .* containing the true theta -0.7"):
         ratio_task("galton", grid_size=11, theta_range=(-0.5, 0.0))
     with pytest.raises(InvalidInputError, match="must be \\(low, high\\)"):
