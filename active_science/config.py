@@ -285,7 +285,7 @@ def load_config(path: str | Path) -> ScanStudyConfig:
         >>> from pathlib import Path
         >>> _ = Path(p).write_text('[study]\\nstore = "s.h5"\\n[objective]\\nsimulator = "mass_plane"\\n[scan]\\nlevel = 0.05\\n')
         >>> load_config(p).scan.strategy   # the library default
-        'entropy'
+        'band_entropy'
     """
     data = read_toml(path)
     study = data.get("study", {})

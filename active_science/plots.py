@@ -56,9 +56,10 @@ class AcquisitionSurface:
     name: str
 
 
-def _acquisition(strategy: Any, model: Any) -> tuple[Any, str]:
+def _acquisition(strategy: Any, model: Any, evaluated: np.ndarray | None = None) -> tuple[Any, str]:
     """The level-set acquisition a strategy optimises (threshold 0 = the contour on the modelled scale); label
-    entropy stands in for strategies without one (space-filling baselines, pool and information-gain strategies)."""
+    entropy stands in for strategies without one (space-filling baselines, pool and information-gain strategies).
+    ``evaluated``: `(n, d)` unit points, for the default strategy's distance floor."""
     from active_science.registry import get_strategy
 
     name = strategy if isinstance(strategy, str) else getattr(strategy, "name", type(strategy).__name__)
@@ -68,7 +69,10 @@ def _acquisition(strategy: Any, model: Any) -> tuple[Any, str]:
     if isinstance(acq_cls, type):
         # tMSE's noise term defaults to 0 here: the surface shows where the GP is uncertain, not the noise expected
         # of the next evaluation (the loop passes the evaluations' median noise)
-        return acq_cls(model, threshold=0.0, **getattr(strategy, "acquisition_options", {})), acq_cls.__name__
+        options = dict(getattr(strategy, "acquisition_options", {}))
+        if hasattr(strategy, "distance_fraction"):  # band_entropy: its resolution and the evaluated points
+            options.update(resolution=strategy.resolution, distance_fraction=strategy.distance_fraction, evaluated=evaluated)
+        return acq_cls(model, threshold=0.0, **options), acq_cls.__name__
     from active_science.acquisition.entropy import LabelEntropy
 
     return LabelEntropy(model, threshold=0.0), f"LabelEntropy (stand-in for {name})"
@@ -79,8 +83,8 @@ def acquisition_surface(result: Any, strategy: Any = "entropy", *, resolution: i
 
     Args:
         result: a 2D ``ScanResult`` with a fitted surrogate.
-        strategy: a registered strategy name or a strategy object; GP contour strategies (straddle, entropy,
-            misclassification, tmse) give their own acquisition, others are shown with label entropy.
+        strategy: a registered strategy name or a strategy object; GP contour strategies (band_entropy, straddle,
+            entropy, misclassification, tmse) give their own acquisition, others are shown with label entropy.
         resolution: grid points per axis.
 
     Example:
@@ -107,7 +111,7 @@ def acquisition_surface(result: Any, strategy: Any = "entropy", *, resolution: i
     a, b = (np.linspace(space.bounds[0, j], space.bounds[1, j], resolution) for j in range(2))
     theta = np.stack(np.meshgrid(a, b, indexing="xy"), axis=-1).reshape(-1, 2)
     U = np.clip(space.to_unit(theta), 0.0, 1.0)
-    acq, name = _acquisition(strategy, result.surrogate.model)
+    acq, name = _acquisition(strategy, result.surrogate.model, np.clip(space.to_unit(result.points), 0.0, 1.0))
     with torch_threads(), torch.no_grad():
         values = np.concatenate([
             acq(torch.as_tensor(U[i : i + 1024, None, :], dtype=torch.float64)).numpy() for i in range(0, len(U), 1024)

@@ -39,6 +39,7 @@ _STRATEGIES: dict[str, str | Callable[..., Any]] = {
     "straddle": "active_science.strategies.gp_contour:straddle",
     "misclassification": "active_science.strategies.gp_contour:misclassification",
     "entropy": "active_science.strategies.gp_contour:entropy",
+    "band_entropy": "active_science.strategies.band_entropy:band_entropy",
     "tmse": "active_science.strategies.gp_contour:tmse",
     "information_gain": "active_science.strategies.information_gain:information_gain",
     "focused_information_gain": "active_science.strategies.focused_gain:focused_information_gain",
@@ -50,7 +51,7 @@ _STRATEGIES: dict[str, str | Callable[..., Any]] = {
 }
 
 #: the strategy used when none is named
-DEFAULT_STRATEGY = "entropy"
+DEFAULT_STRATEGY = "band_entropy"
 
 
 def resolve_entry_point(spec: str) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from active_science.registry import DEFAULT_STRATEGY
 from active_science.store import Store
 
 __all__ = ["Section", "SECTIONS", "scan_result_from_store"]
@@ -93,7 +94,7 @@ def _exclusion_scan(store: Store) -> Section:
     rebuilt = scan_result_from_store(store) if len(names) == 2 else None
     if rebuilt is not None:
         result, point_rounds = rebuilt
-        strategy = store.config.get("strategy", "entropy")
+        strategy = store.config.get("strategy", DEFAULT_STRATEGY)
         fig = contour_figure(result, rounds=point_rounds, acquisition=strategy, resolution=60,
                              title=f"{result.n_evaluations} evaluations; heat map: where '{strategy}' would simulate next")  # fmt: skip
         numbers["excluded_fraction"] = float(np.mean(result.excluded(result.space.sample(4096, seed=0, method="sobol"))))

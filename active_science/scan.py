@@ -213,7 +213,8 @@ class ExclusionScan:
         space: the parameter space (default: the simulator's own).
         level: CLs level; a point is excluded iff CLs < level.
         scale: ``"log"`` models log CLs (default); ``"linear"`` models ``value - level`` for any function.
-        strategy: strategy name or object (default: ``entropy``, GP label-entropy acquisition; see ``list_strategies()``).
+        strategy: strategy name or object (default: ``band_entropy``, GP label entropy damped where the contour is
+            already located; see ``list_strategies()``).
         batch_size: evaluations per round (and in flight at once).
         executor: ``"serial"``, ``"ray"`` or an executor object.
         seed: study seed (simulator seeds, strategy restarts, initial design).

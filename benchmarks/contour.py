@@ -32,7 +32,7 @@ import torch
 
 TARGET = 0.99
 ALL_METHODS = [
-    "grid", "random", "sobol", "lhs", "straddle", "misclassification", "entropy", "tmse", "information_gain",
+    "grid", "random", "sobol", "lhs", "straddle", "misclassification", "entropy", "band_entropy", "tmse", "information_gain",
     "focused_information_gain", "skopt",
 ]  # fmt: skip
 ALL_TASKS = ["1d", "2d", "3d", "islands", "mass_plane"]
@@ -108,7 +108,7 @@ LIGHT = {
     "skopt": {"acq_optimizer": "sampling", "acq_optimizer_kwargs": {"n_points": 2000}},
     "information_gain": {"raw_samples": 512, "num_restarts": 0},
     "focused_information_gain": {"raw_samples": 512, "num_restarts": 0},
-    **{m: {"raw_samples": 1024, "num_restarts": 0} for m in ("straddle", "misclassification", "entropy", "tmse")},
+    **{m: {"raw_samples": 1024, "num_restarts": 0} for m in ("straddle", "misclassification", "entropy", "band_entropy", "tmse")},
 }
 
 

@@ -108,4 +108,4 @@ def test_demo_refuses_to_overwrite_and_bad_budget(tmp_path, capsys):
     assert not (tmp_path / "new").exists()
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "mass_plane" in out and "entropy (default)" in out
+    assert "mass_plane" in out and "band_entropy (default)" in out

@@ -36,14 +36,14 @@ def test_merge_pools_runs_and_recomputes_the_medians(tmp_path):
                 for s, v in enumerate(values)]  # fmt: skip
 
     a, b = tmp_path / "a.json", tmp_path / "b.json"
-    a.write_text(json.dumps(rows("entropy", [25, 26, 23, 30, 24]) + [{"task": "2d", "method": "entropy", "seed": -1, "metric": "stale", "value": 0}]))
+    a.write_text(json.dumps(rows("band_entropy", [25, 26, 23, 30, 24]) + [{"task": "2d", "method": "band_entropy", "seed": -1, "metric": "stale", "value": 0}]))
     b.write_text(json.dumps(rows("grid", [256] * 5)))
     out = main(["--merge", str(a), str(b), "--out", str(tmp_path / "m.json"), "--png", str(tmp_path / "m.png")])
     summary = {(r["method"], r["metric"]): r["value"] for r in out if r["seed"] == -1}
-    assert ("entropy", "stale") not in summary  # old summary rows are dropped, not pooled
-    assert summary[("entropy", f"median_evaluations_to_{TARGET}")] == 25
-    assert summary[("entropy", "grid_over_default_evaluations")] == pytest.approx(256 / 25)
-    with pytest.raises(SystemExit, match=r"method .entropy. seed \d is in both"):
+    assert ("band_entropy", "stale") not in summary  # old summary rows are dropped, not pooled
+    assert summary[("band_entropy", f"median_evaluations_to_{TARGET}")] == 25
+    assert summary[("band_entropy", "grid_over_default_evaluations")] == pytest.approx(256 / 25)
+    with pytest.raises(SystemExit, match=r"method .band_entropy. seed \d is in both"):
         main(["--merge", str(a), str(a)])
 
 

@@ -10,7 +10,7 @@ from active_science.testing import make_context
 
 # cheaper acquisition optimisation for the GP strategies: conformance is about contracts, not optimiser quality
 FAST = {"raw_samples": 128, "num_restarts": 2}
-ACCEPTS_FAST = {"straddle", "misclassification", "entropy", "tmse", "information_gain", "focused_information_gain", "ucb", "logei", "pi"}
+ACCEPTS_FAST = {"straddle", "misclassification", "entropy", "band_entropy", "tmse", "information_gain", "focused_information_gain", "ucb", "logei", "pi"}
 
 
 def make(name):
