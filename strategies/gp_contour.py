@@ -39,10 +39,10 @@ class GPContourStrategy:
         name: the strategy's registered name.
         num_initial: space-filling points before the GP is used (default ``2 d + 2``). Fewer are cheaper on
             average but riskier: on the 1D excursion function 2 / 3 / 4 initial points give a median of 6 / 7 / 9
-            sequential evaluations to balanced accuracy 0.99 with ``band_entropy`` (10 / 10 / 9 with
+            sequential evaluations to balanced accuracy 0.99 with ``band_entropy`` (7 / 7 / 8 with
             ``information_gain``), but an ``ExclusionScan`` there (batches of 2, tolerance 0.005, seed 0) started
             from 2 or 3 never evaluates beyond x = 0.89, its GP extrapolates the excluded interval to x = 1, and it
-            stops at 16-18 evaluations with balanced accuracy 0.96 (from 4: 20 evaluations, 1.0).
+            stops at 16-18 evaluations with balanced accuracy 0.96 (from 4: 30 evaluations, 1.0).
         num_restarts, raw_samples, maxiter: acquisition optimiser settings (botorch ``optimize_acqf``). By default
             (``num_restarts=None``) the best of ``raw_samples`` feasible Sobol points is taken without a gradient
             polish up to 3 dimensions (1024 points lie within ~0.03-0.1 of any optimum there, and the polish was
@@ -68,7 +68,7 @@ class GPContourStrategy:
             15-38 all on the first island's boundary, accuracy flat at 0.846). A contour counts as resolved only if
             the GP predicts one (both labels occur among those points): while it predicts a single label everywhere,
             the acquisition, which follows the GP's trend towards the level, searches better than geometric voids
-            (1D excursion function, batches of 4, 5 seeds, before the GP warp fix: 10 evaluations instead of 11). Default ``0.01``; its
+            (1D excursion function, batches of 4, 5 seeds: 10 evaluations instead of 11). Default ``0.01``; its
             measured effect is in the README.
     """
 

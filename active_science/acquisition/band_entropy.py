@@ -34,9 +34,8 @@ __all__ = ["BandLabelEntropy", "DEFAULT_RESOLUTION", "DEFAULT_DISTANCE_FRACTION"
 #: (``UncertainFractionBelow``: misclassification probability above 0.05, i.e. ``|z| < 1.645``, on less than 1 % of
 #: the space) holds for a contour of unit length once its band ``2 * 1.645 * w`` is below 0.01, i.e. ``w < 0.003``
 DEFAULT_RESOLUTION = 0.003
-#: the band is at least this fraction of the distance to the nearest evaluated point (measured before the GP warp fix,
-#: README: 0.1 / 0.2 / none gave 16 / 17 / 20 evaluations on the mass plane and 30 / 35 / 32 on the two islands,
-#: sequentially)
+#: the band is at least this fraction of the distance to the nearest evaluated point (measured, README: 0.1 / 0.2 /
+#: none gave 16 / 17 / 20 evaluations on the mass plane and 30 / 35 / 32 on the two islands, sequentially)
 DEFAULT_DISTANCE_FRACTION = 0.1
 
 
