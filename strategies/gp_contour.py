@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+import torch
 
 from active_science.acquisition.misclassification import Misclassification
-from active_science.acquisition.optimize import condition_on_believed, evaluate_acquisition, maximize_acquisition
+from active_science.acquisition.optimize import condition_on_believed, maximize_acquisition
 from active_science.acquisition.straddle import Straddle
 from active_science.convergence import UncertainFractionBelow
 from active_science.exceptions import InvalidInputError
@@ -122,10 +123,17 @@ class GPContourStrategy:
         U = ctx.candidates if ctx.candidates is not None else ctx.space.sample_unit(self.raw_samples, seed=seed, method="sobol")
         if not len(U):
             return False
-        p_wrong = evaluate_acquisition(Misclassification(model, threshold=ctx.threshold), U)
-        if float(np.mean(p_wrong > UncertainFractionBelow.probability)) >= self.explore_when_resolved:
+        # one posterior pass gives both the misclassification probabilities and the predicted labels
+        acq = Misclassification(model, threshold=ctx.threshold)
+        p_wrong, above = [], []
+        with torch.no_grad():
+            for start in range(0, len(U), 2048):
+                mean, sigma = acq._mean_and_sigma(torch.as_tensor(U[start : start + 2048, None, :], dtype=torch.float64))
+                p_wrong.append(acq.score(mean, sigma).amax(dim=-1).numpy())  # b x K -> b (as acq's forward)
+                above.append((mean > acq.threshold).numpy())
+        if float(np.mean(np.concatenate(p_wrong) > UncertainFractionBelow.probability)) >= self.explore_when_resolved:
             return False
-        above = predicted_labels(model, U, ctx.threshold)
+        above = np.concatenate(above)
         return bool(np.any(above.any(axis=0) & ~above.all(axis=0)))
 
     def make_acquisition(self, model: Any, ctx: ProposalContext) -> Any:
@@ -164,19 +172,6 @@ class GPContourStrategy:
             if j + 1 < n:
                 model = condition_on_believed(model, x[None, :])
         return np.array(chosen).reshape(-1, ctx.dim)
-
-
-def predicted_labels(model: Any, U: np.ndarray, threshold: float, chunk: int = 2048) -> np.ndarray:
-    """`(m, K)` booleans: the posterior mean of each output above ``threshold`` at `(m, d)` unit points."""
-    import gpytorch
-    import torch
-
-    out = []
-    with torch.no_grad(), gpytorch.settings.skip_posterior_variances():
-        for start in range(0, len(U), chunk):
-            X = torch.as_tensor(U[start : start + chunk, None, :], dtype=torch.float64)  # independent 1-point posteriors
-            out.append(model.posterior(X).mean.reshape(len(X), -1).numpy() > float(threshold))
-    return np.concatenate(out) if out else np.zeros((0, 1), dtype=bool)
 
 
 def straddle(**options: Any) -> GPContourStrategy:
