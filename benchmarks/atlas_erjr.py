@@ -121,6 +121,7 @@ def run_adaptive(
     executor: str,
     stopping: Stopping = Stopping(),
     asynchronous: bool = False,
+    warp_beyond: str = "clamp",
 ) -> Any:
     """One multi-target pool scan, stopped by ``stopping`` (at least 20 hypotests: 10 per dimension).
 
@@ -139,7 +140,7 @@ def run_adaptive(
         objective, space, candidates=candidates, targets=targets, strategy=strategy, batch_size=batch_size, seed=seed,
         strategy_options=stopping.strategy_options() if strategy == "pool_sur" else None,
         executor=executor, num_cpus=2 if executor == "ray" else None, asynchronous=asynchronous, clip=3.0,
-        surrogate=MultiTargetSurrogate(targets, factory=lambda: GPSurrogate(warp=True)),
+        surrogate=MultiTargetSurrogate(targets, factory=lambda: GPSurrogate(warp=True, warp_beyond=warp_beyond)),
         retry=asci.RetryPolicy(max_retries=0),
         stopping=stopping.rule(len(candidates)),
     )  # fmt: skip
@@ -154,6 +155,7 @@ def adaptive_rows(
     plot: Path | None,
     stopping: Stopping = Stopping(),
     asynchronous: bool = False,
+    warp_beyond: str = "clamp",
 ) -> list[dict[str, Any]]:
     """One adaptive scan (one seed): its benchmark rows; draws the contour figure if ``plot`` is a path."""
     import torch
@@ -166,7 +168,7 @@ def adaptive_rows(
     t0 = time.perf_counter()
     result = run_adaptive(
         objective, objective.candidates, seed=seed, strategy=strategy, batch_size=batch_size, executor=executor,
-        stopping=stopping, asynchronous=asynchronous,
+        stopping=stopping, asynchronous=asynchronous, warp_beyond=warp_beyond,
     )  # fmt: skip
     wall = time.perf_counter() - t0
     n = result.n_evaluations
@@ -207,6 +209,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--patience", type=int, default=default.patience, help="rounds the stopping condition must hold")
     parser.add_argument("--min-evaluations", type=int, default=default.min_evaluations, help="no stop before this many hypotests")
     parser.add_argument("--asynchronous", action="store_true", help="refill a Ray worker as soon as it finishes (with --quick: the cached oracle on Ray)")
+    parser.add_argument("--warp-beyond", choices=("clamp", "extend"), default="clamp", help="the GP's input warp beyond the evaluated range (GPSurrogate; README known issue)")
     parser.add_argument("--jobs", type=int, default=2, help="seeds run in parallel processes (--quick only)")
     parser.add_argument("--methods", default="grid,adaptive", help="comma-separated subset of grid,adaptive")
     args = parser.parse_args(argv)
@@ -238,7 +241,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
 
     stopping = Stopping(args.stop, args.expected_errors, args.probability, args.patience, args.min_evaluations)
     jobs = [
-        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, stopping, args.asynchronous)
+        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, stopping, args.asynchronous, args.warp_beyond)
         for seed in (range(args.seeds) if "adaptive" in methods else ())
     ]
     if args.jobs > 1 and args.quick and not args.asynchronous:  # independent seeds in separate processes (plain dict rows come back)

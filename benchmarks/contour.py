@@ -140,15 +140,18 @@ def parse_method(spec: str) -> tuple[str, dict]:
 
 
 def run_adaptive(
-    task: Task, method: str, seed: int, batch_size: int, *, light: bool = False
+    task: Task, method: str, seed: int, batch_size: int, *, light: bool = False, warp_beyond: str = "clamp"
 ) -> tuple[list[tuple[int, float]], int | None, float]:
-    """(curve [(n, accuracy)], evaluations to the target or None, seconds)."""
+    """(curve [(n, accuracy)], evaluations to the target or None, seconds); ``warp_beyond``: the GP's
+    ``GPSurrogate`` option (the loop's default surrogate otherwise)."""
     from active_science import ActiveLoop, get_strategy
+    from active_science.surrogates.scalable import ScalableGPSurrogate
 
     t0 = time.perf_counter()
     name, options = parse_method(method)
     strategy = get_strategy(name, **{**(LIGHT.get(name, {}) if light else {}), **options})
-    loop = ActiveLoop(task.space, strategy, seed=seed, threshold=0.0, budget=task.budget)
+    surrogate = None if warp_beyond == "clamp" else ScalableGPSurrogate(threshold=0.0, warp_beyond=warp_beyond)
+    loop = ActiveLoop(task.space, strategy, seed=seed, threshold=0.0, budget=task.budget, surrogate=surrogate)
     U_truth = task.space.to_unit(task.truth_points)
     curve: list[tuple[int, float]] = []
     reached = None
@@ -293,7 +296,7 @@ TASK_COST = {"3d": 5, "mass_plane": 3, "2d": 2, "islands": 2, "1d": 1}
 
 def run_task(
     task_name: str, methods: list[str], seeds: list[int], *, quick: bool, budget: int | None, batch_size: int | None,
-    light: bool, out: str | None = None, previous: list[dict] | None = None,
+    light: bool, warp_beyond: str = "clamp", out: str | None = None, previous: list[dict] | None = None,
 ) -> list[dict]:
     """Rows of every method x seed on one task (``out``: rewrite ``previous`` + these rows after every run)."""
     torch.set_num_threads(1)
@@ -308,7 +311,7 @@ def run_task(
                 curve, reached, secs = run_grid(task, seed)
             else:
                 batch = batch_size or (8 if quick and task.space.dim > 1 else 4)
-                curve, reached, secs = run_adaptive(task, method, seed, batch, light=light)
+                curve, reached, secs = run_adaptive(task, method, seed, batch, light=light, warp_beyond=warp_beyond)
             base = {"task": task_name, "method": method, "seed": seed}
             rows += [{**base, "n_simulations": n, "metric": "balanced_accuracy", "value": a} for n, a in sorted(curve)]
             spent = max(n for n, _ in curve) if curve else 0
@@ -353,6 +356,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--light", action="store_true", help="lighter acquisition optimisers (implied by --quick)")
     parser.add_argument("--budget", type=int, default=None, help="override every task's budget")
     parser.add_argument("--jobs", type=int, default=None, help="tasks run in this many processes (default: 2 with --quick, else 1)")
+    parser.add_argument("--warp-beyond", choices=("clamp", "extend"), default="clamp",
+                        help="the GP's input warp beyond the evaluated range (GPSurrogate(warp_beyond=...); README known issue)")
     parser.add_argument("--merge", nargs="+", default=None, metavar="FILE.json",
                         help="run nothing: pool the rows of earlier runs (e.g. one task per process) into one table, JSON and figure")
     args = parser.parse_args(argv)
@@ -364,7 +369,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     methods = args.methods or ALL_METHODS
     seeds = range(args.seeds if args.seeds is not None else (1 if args.quick else 5))
     args.jobs = args.jobs if args.jobs is not None else (2 if args.quick else 1)
-    options = {"quick": args.quick, "budget": args.budget, "batch_size": args.batch_size, "light": args.light or args.quick}
+    options = {"quick": args.quick, "budget": args.budget, "batch_size": args.batch_size, "light": args.light or args.quick, "warp_beyond": args.warp_beyond}
     rows: list[dict] = []
     if args.merge:
         rows = merged_rows(args.merge)
