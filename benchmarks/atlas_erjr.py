@@ -62,6 +62,13 @@ class Stopping:
         return {"probability": self.probability}
 
 
+def _factors(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers, e.g. 1,0.2") from err
+
+
 def official(data: Path = DATA) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The 66 points `(66, 2)` and ATLAS's decisions per task (excluded iff sigma_UL < sigma_theory)."""
     rows = json.loads((data / "pyhf_cls_vs_official_ul.json").read_text())
@@ -122,6 +129,7 @@ def run_adaptive(
     stopping: Stopping = Stopping(),
     asynchronous: bool = False,
     warp_beyond: str = "clamp",
+    restarts: tuple[float, ...] = (1.0,),
 ) -> Any:
     """One multi-target pool scan, stopped by ``stopping`` (at least 20 hypotests: 10 per dimension).
 
@@ -140,7 +148,7 @@ def run_adaptive(
         objective, space, candidates=candidates, targets=targets, strategy=strategy, batch_size=batch_size, seed=seed,
         strategy_options=stopping.strategy_options() if strategy == "pool_sur" else None,
         executor=executor, num_cpus=2 if executor == "ray" else None, asynchronous=asynchronous, clip=3.0,
-        surrogate=MultiTargetSurrogate(targets, factory=lambda: GPSurrogate(warp=True, warp_beyond=warp_beyond)),
+        surrogate=MultiTargetSurrogate(targets, factory=lambda: GPSurrogate(warp=True, warp_beyond=warp_beyond, restarts=restarts)),
         retry=asci.RetryPolicy(max_retries=0),
         stopping=stopping.rule(len(candidates)),
     )  # fmt: skip
@@ -156,6 +164,7 @@ def adaptive_rows(
     stopping: Stopping = Stopping(),
     asynchronous: bool = False,
     warp_beyond: str = "clamp",
+    restarts: tuple[float, ...] = (1.0,),
 ) -> list[dict[str, Any]]:
     """One adaptive scan (one seed): its benchmark rows; draws the contour figure if ``plot`` is a path."""
     import torch
@@ -168,7 +177,7 @@ def adaptive_rows(
     t0 = time.perf_counter()
     result = run_adaptive(
         objective, objective.candidates, seed=seed, strategy=strategy, batch_size=batch_size, executor=executor,
-        stopping=stopping, asynchronous=asynchronous, warp_beyond=warp_beyond,
+        stopping=stopping, asynchronous=asynchronous, warp_beyond=warp_beyond, restarts=restarts,
     )  # fmt: skip
     wall = time.perf_counter() - t0
     n = result.n_evaluations
@@ -210,6 +219,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--min-evaluations", type=int, default=default.min_evaluations, help="no stop before this many hypotests")
     parser.add_argument("--asynchronous", action="store_true", help="refill a Ray worker as soon as it finishes (with --quick: the cached oracle on Ray)")
     parser.add_argument("--warp-beyond", choices=("clamp", "extend"), default="clamp", help="the GP's input warp beyond the evaluated range (GPSurrogate; README known issue)")
+    parser.add_argument("--restarts", type=_factors, default=(1.0,), help="the GP fit's length-scale starts, e.g. 1,0.2 (GPSurrogate(restarts=...); default one start)")
     parser.add_argument("--jobs", type=int, default=2, help="seeds run in parallel processes (--quick only)")
     parser.add_argument("--methods", default="grid,adaptive", help="comma-separated subset of grid,adaptive")
     args = parser.parse_args(argv)
@@ -241,7 +251,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
 
     stopping = Stopping(args.stop, args.expected_errors, args.probability, args.patience, args.min_evaluations)
     jobs = [
-        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, stopping, args.asynchronous, args.warp_beyond)
+        (seed, args.quick, args.strategy, args.batch_size, args.plot if seed == 0 else None, stopping, args.asynchronous, args.warp_beyond, args.restarts)
         for seed in (range(args.seeds) if "adaptive" in methods else ())
     ]
     if args.jobs > 1 and args.quick and not args.asynchronous:  # independent seeds in separate processes (plain dict rows come back)

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     from active_science import get_strategy
     from active_science.registry import DEFAULT_STRATEGY
     from active_science.surrogates import GPSurrogate, ScalableGPSurrogate, SubsetGPSurrogate
+    from active_science.surrogates.scalable import LEVEL_SET_RESTARTS, default_surrogate
     from active_science.testfunctions import get_problem
     from active_science.testing import make_context
     from benchmarks.contour import balanced_accuracy, gp_labels
@@ -41,9 +42,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     U_truth = space.to_unit(truth_pts)
     sizes = args.sizes or ([200, 1000] if args.quick else [200, 1000, 5000])
     variants = {
-        "exact": lambda: GPSurrogate(),
-        "subset500": lambda: SubsetGPSurrogate(max_points=500),
-        "scalable": lambda: ScalableGPSurrogate(),  # the loop's default above ScalableGPSurrogate().exact_up_to points
+        # the loop's default for a contour (two length-scale starts), exact below ScalableGPSurrogate().exact_up_to
+        # points and scalable above
+        "exact": lambda: GPSurrogate(restarts=LEVEL_SET_RESTARTS),
+        "subset500": lambda: SubsetGPSurrogate(max_points=500, restarts=LEVEL_SET_RESTARTS),
+        "scalable": lambda: default_surrogate(0.0),
     }
     rows = []
     print(f"{'surrogate':12s} {'n':>6s} {'fit s':>8s} {'propose(4) s':>13s} {'fit cpu s':>10s} {'propose cpu s':>14s} {'bal. acc.':>10s}")

@@ -7,12 +7,14 @@ runs in float64. Fitting is seeded so that the same data give the same hyperpara
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 import torch
 from botorch.exceptions import ModelFittingError
+from botorch.exceptions.warnings import OptimizationWarning
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
 from botorch.models.transforms.input import Warp, kumaraswamy_warp, subset_transform
@@ -92,6 +94,10 @@ class GPSurrogate:
             the edge there (README, known issue); ``"extend"`` (``ExtendedWarp``) continues the axis, so uncertainty
             grows with the distance to the data. Inside the range both give the same model. The benchmarks' figures
             are measured with ``"clamp"``, which needed fewer evaluations on most contour tasks (README).
+        restarts: initial length scales of the hyperparameter fit, as factors of the prior's mode; each (and each
+            warp choice) is fitted and the highest prior-penalised marginal likelihood wins. A function with a cliff
+            next to a plateau often has two likelihood modes (a long and a short length scale), and a single start
+            from the prior mode then lands in either from one refit to the next (README: the mass-plane task).
 
     Example:
         >>> X = np.linspace(0, 1, 8)[:, None]; y = np.sin(6 * X[:, 0])
@@ -112,6 +118,7 @@ class GPSurrogate:
         outputscale: bool = False,
         min_noise: float = 1e-5,
         warp_beyond: Literal["clamp", "extend"] = "clamp",
+        restarts: Sequence[float] = (1.0,),
     ) -> None:
         if noise not in ("known", "inferred"):
             raise InvalidInputError(f"noise={noise!r} must be 'known' or 'inferred'")
@@ -127,6 +134,12 @@ class GPSurrogate:
         if warp_beyond not in ("clamp", "extend"):
             raise InvalidInputError(f"warp_beyond={warp_beyond!r} must be 'clamp' (botorch's Warp) or 'extend' (continue the axis beyond the evaluated range)")
         self.warp_beyond = warp_beyond
+        try:
+            self.restarts = tuple(float(f) for f in restarts)
+        except (TypeError, ValueError):
+            self.restarts = ()
+        if not self.restarts or not all(np.isfinite(f) and f > 0 for f in self.restarts):
+            raise InvalidInputError(f"restarts={restarts!r} must be a non-empty list of positive length-scale factors, e.g. (1.0, 0.2)")
         self._model: SingleTaskGP | None = None
 
     def _build(self, X: torch.Tensor, Y: torch.Tensor, Yvar: torch.Tensor | None, warp: bool) -> SingleTaskGP:
@@ -151,8 +164,13 @@ class GPSurrogate:
         candidates = [True, False] if self.warp == "auto" else [bool(self.warp)]
         fits = []
         for warp in candidates:
-            model = self._build(_as_tensor(X), _as_tensor(y)[:, None], Yvar, warp)
-            fits.append((self._fit_one(model, seed), model))
+            for factor in self.restarts:  # ties: the earlier start wins (max keeps the first maximum)
+                model = self._build(_as_tensor(X), _as_tensor(y)[:, None], Yvar, warp)
+                if factor != 1.0:
+                    kernel = getattr(model.covar_module, "base_kernel", model.covar_module)
+                    with torch.no_grad():
+                        kernel.lengthscale = kernel.lengthscale * factor
+                fits.append((self._fit_one(model, seed, quiet=factor != self.restarts[0]), model))
         self.log_marginal_likelihood, self._model = max(fits, key=lambda f: f[0])
         self.warped = getattr(self._model, "input_transform", None) is not None
         return self
@@ -183,15 +201,26 @@ class GPSurrogate:
         return model.eval()
 
     @staticmethod
-    def _fit_one(model: SingleTaskGP, seed: int) -> float:
-        """Fit hyperparameters (MAP); return the prior-penalised log marginal likelihood per data point."""
+    def _fit_one(model: SingleTaskGP, seed: int, *, quiet: bool = False) -> float:
+        """Fit hyperparameters (MAP); return the prior-penalised log marginal likelihood per data point.
+
+        An optimiser that stops early (scipy's "ABNORMAL" line search, after botorch's retries) leaves the best point
+        it reached; that is logged, not warned about: the fit is compared by its likelihood with the other starts and
+        warp choices anyway. ``quiet``: a further start (``restarts``) that fails altogether is not logged either."""
         mll = ExactMarginalLogLikelihood(model.likelihood, model)
-        with torch.random.fork_rng():
+        with torch.random.fork_rng(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", OptimizationWarning)
             torch.manual_seed(seed)
             try:
                 fit_gpytorch_mll(mll)
             except ModelFittingError as err:  # keep the prior-mode hyperparameters rather than stop the scan
-                logger.warning("GP hyperparameter fit failed (%s); using the initial hyperparameters", err)
+                if not quiet:
+                    logger.warning("GP hyperparameter fit failed (%s); using the initial hyperparameters", err)
+        for w in caught:
+            if issubclass(w.category, OptimizationWarning):
+                logger.debug("GP hyperparameter fit: %s", w.message)
+            else:  # anything else is passed on unchanged
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         model.train()  # in train mode botorch applies the (learned) input transform inside forward()
         with torch.no_grad():
             score = float(mll(model(*model.train_inputs), model.train_targets))
