@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -31,9 +30,7 @@ from active_science.runner import LoopRunner, RoundSummary
 from active_science.space import ParameterSpace
 from active_science.stats.contours import contour_lines, crossings_1d
 from active_science.store import Store
-from active_science.surrogates.gp import GPSurrogate
 from active_science.surrogates.multi import MultiTargetSurrogate
-from active_science.surrogates.scalable import LEVEL_SET_RESTARTS
 from active_science.threads import torch_threads
 
 __all__ = ["ExclusionScan", "ScanResult", "LevelTransform"]
@@ -287,7 +284,7 @@ class ExclusionScan:
         if not self.targets or len(set(self.targets)) != len(self.targets) or not all(isinstance(t, str) and t for t in self.targets):
             raise InvalidInputError(f"targets={targets!r} must be distinct names ('value' or keys of Observation.extras)")
         if surrogate is None and len(self.targets) > 1:
-            surrogate = MultiTargetSurrogate(self.targets, factory=partial(GPSurrogate, restarts=LEVEL_SET_RESTARTS))
+            surrogate = MultiTargetSurrogate(self.targets)
         self.objective, self.simulator, objective_config = _resolve_objective(objective, simulator_options)
         if candidates is None:  # a simulator that runs only at fixed points (pyhf patches) brings its own pool
             candidates = getattr(self.simulator, "candidates", None)
