@@ -145,12 +145,12 @@ def run_adaptive(
     """(curve [(n, accuracy)], evaluations to the target or None, seconds); ``warp_beyond``: the ``GPSurrogate``
     option of the loop's default surrogate ("clamp": the default itself)."""
     from active_science import ActiveLoop, get_strategy
-    from active_science.surrogates.scalable import LEVEL_SET_RESTARTS, ScalableGPSurrogate
+    from active_science.surrogates.scalable import default_surrogate
 
     t0 = time.perf_counter()
     name, options = parse_method(method)
     strategy = get_strategy(name, **{**(LIGHT.get(name, {}) if light else {}), **options})
-    surrogate = None if warp_beyond == "clamp" else ScalableGPSurrogate(threshold=0.0, restarts=LEVEL_SET_RESTARTS, warp_beyond=warp_beyond)
+    surrogate = default_surrogate(0.0, warp_beyond=warp_beyond)
     loop = ActiveLoop(task.space, strategy, seed=seed, threshold=0.0, budget=task.budget, surrogate=surrogate)
     U_truth = task.space.to_unit(task.truth_points)
     curve: list[tuple[int, float]] = []

@@ -164,13 +164,13 @@ class GPSurrogate:
         candidates = [True, False] if self.warp == "auto" else [bool(self.warp)]
         fits = []
         for warp in candidates:
-            for factor in self.restarts:  # ties: the earlier start wins (max keeps the first maximum)
+            for i, factor in enumerate(self.restarts):  # ties: the earlier start wins (max keeps the first maximum)
                 model = self._build(_as_tensor(X), _as_tensor(y)[:, None], Yvar, warp)
                 if factor != 1.0:
                     kernel = getattr(model.covar_module, "base_kernel", model.covar_module)
                     with torch.no_grad():
                         kernel.lengthscale = kernel.lengthscale * factor
-                fits.append((self._fit_one(model, seed, quiet=factor != self.restarts[0]), model))
+                fits.append((self._fit_one(model, seed, quiet=i > 0), model))
         self.log_marginal_likelihood, self._model = max(fits, key=lambda f: f[0])
         self.warped = getattr(self._model, "input_transform", None) is not None
         return self

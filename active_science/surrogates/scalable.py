@@ -124,16 +124,17 @@ class ScalableGPSurrogate:
 LEVEL_SET_RESTARTS = (1.0, 0.2)
 
 
-def default_surrogate(threshold: float | None) -> ScalableGPSurrogate:
+def default_surrogate(threshold: float | None, **gp_options: Any) -> ScalableGPSurrogate:
     """The loop's surrogate when none is given: exact GP up to 300 points, the scalable variant above.
 
     Its subsets favour points near the contour at ``threshold``, and its fit starts from two length scales
     (``LEVEL_SET_RESTARTS``); without a threshold (maximisation) the subsets only cover space and one start is made.
+    ``gp_options`` are further ``GPSurrogate`` options (a variant of the default, e.g. ``warp_beyond="extend"``).
 
     Example:
         >>> default_surrogate(None).boundary_fraction, default_surrogate(0.0).boundary_fraction
         (0.0, 0.6)
     """
     if threshold is None:
-        return ScalableGPSurrogate(boundary_fraction=0.0)
-    return ScalableGPSurrogate(threshold=threshold, restarts=LEVEL_SET_RESTARTS)
+        return ScalableGPSurrogate(boundary_fraction=0.0, **gp_options)
+    return ScalableGPSurrogate(threshold=threshold, **{"restarts": LEVEL_SET_RESTARTS, **gp_options})

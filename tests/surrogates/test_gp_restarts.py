@@ -44,3 +44,9 @@ def test_level_set_scans_default_to_two_starts_and_maximisation_to_one():
 def test_bad_restarts_are_a_one_line_error(bad):
     with pytest.raises(InvalidInputError, match="restarts=.* must be a non-empty list of positive length-scale factors"):
         GPSurrogate(restarts=bad)
+
+
+def test_default_surrogate_variants_change_only_the_named_option():
+    variant = default_surrogate(0.0, warp_beyond="extend").inner
+    assert (variant.restarts, variant.warp_beyond) == (LEVEL_SET_RESTARTS, "extend")
+    assert default_surrogate(0.0, restarts=(1.0,)).inner.restarts == (1.0,)
