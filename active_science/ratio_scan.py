@@ -38,6 +38,7 @@ from scipy.special import logsumexp
 
 from active_science.exceptions import InvalidInputError, StoreError
 from active_science.execution import RetryPolicy, make_executor
+from active_science.ratio.categorical import DENSITY_TRAINING, CategoricalDensity
 from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio.estimator import RatioEstimator
 from active_science.ratio.gold_objective import GoldObjective, run_gold_tasks
@@ -100,8 +101,11 @@ class RatioScan:
         weights: `(n,)` event weights (expected counts for Asimov data), None for observed events.
         expected_events: ``nu(theta)`` for the Poisson rate term, or None.
         theta_ref: `(d,)` denominator of the ratio (default: centre of the space).
-        method: estimator method (``"alices"`` default; gold makes it sample-efficient).
-        events_per_point: numerator events per chosen theta (the same number of reference events is drawn).
+        method: estimator method (``"alices"`` default; gold makes it sample-efficient), or ``"scandal"``: a
+            conditional categorical density with the gold score term (:class:`~active_science.ratio.categorical.CategoricalDensity`),
+            for a simulator with a discrete observable (a ``support`` attribute). Its ``p_hat(x | theta)`` is
+            normalised by construction, so it needs no reference events and no ``normalize``.
+        events_per_point: numerator events per chosen theta (the ratio methods draw as many reference events).
         initial_points, batch_size: points of round 0 and of each later round.
         cl: confidence level of the excluded region: ``{q > chi2_d(cl)}`` (``statistic="chi2"``, Wilks) or
             ``{CLs < 1 - cl}`` (``statistic="cls"``).
@@ -112,10 +116,11 @@ class RatioScan:
         acquisition: ``"entropy"`` (label entropy, i.e. smallest ``z = |m - t| / sigma``) or ``"tmse"``
             (largest ``sigma phi(z)``), see step 5 above.
         normalize: divide ``r_hat(x | theta)`` by its mean over the pooled reference events (all events simulated
-            at ``theta_ref`` so far, no extra simulations) before computing ``q``. A network's ratio is not exactly
+            at ``theta_ref`` so far, no extra simulations) before computing ``q`` (ignored by ``"scandal"``). A network's ratio is not exactly
             normalised, and an offset ``c(theta)`` in ``log r_hat`` moves ``q`` by ``-2 c sum_i w_i`` (120 c for
             the Galton board's 60 Asimov balls: a 0.01 offset shifts ``q`` by 1.2, five grid steps of the contour).
-        ensemble_size, network, training: the estimator.
+        ensemble_size, network, training: the estimator (``"scandal"`` trains full-batch: ``training.max_epochs``
+            counts steps, default :data:`~active_science.ratio.categorical.DENSITY_TRAINING`).
         seed: everything random derives from it (the simulator seed of point ``i`` is ``point_seed(seed, i)``).
         executor: ``"serial"``, ``"ray"`` or an executor object: where a round's gold simulations run.
         executor_options: e.g. ``{"address": ..., "num_cpus": 2}`` for Ray; ``retry`` the retry policy.
@@ -201,17 +206,36 @@ class RatioScan:
             raise InvalidInputError(f"acquisition={acquisition!r} is unknown; use 'entropy' (label entropy) or 'tmse' (Picheny's tMSE)")
         self.acquisition = acquisition
         self._pool: tuple[int, np.ndarray, np.ndarray] | None = None
-        self.training = training if training is not None else TrainingConfig(max_epochs=60, patience=10)
         self.seed = int(seed)
         self._executor_spec, self._executor_options, self._retry = executor, dict(executor_options or {}), retry
         self._executor: Any = None
-        self.estimator = RatioEstimator(
-            method,  # type: ignore[arg-type]
-            theta_ref=self.theta_ref,
-            network=network if network is not None else NetworkConfig(hidden=(32, 32)),
-            ensemble_size=ensemble_size,
-            seed=self.seed,
-        )
+        self.estimator: RatioEstimator | CategoricalDensity
+        if method == "scandal":
+            support = getattr(simulator, "support", None)
+            if support is None:
+                raise InvalidInputError(
+                    f"method='scandal' needs a discrete observable: {type(simulator).__name__} has no `support` (the finite set of x values); use a ratio method such as 'alices'"
+                )
+            self.estimator = CategoricalDensity(
+                support, theta_bounds=simulator.space.bounds, network=network, ensemble_size=ensemble_size, seed=self.seed
+            )
+            for label, xs in (("x_obs", self.x_obs), ("null_data x", None if self.null_data is None else self.null_data[0])):
+                if xs is not None:
+                    try:
+                        self.estimator.support_index(xs)
+                    except InvalidInputError as err:
+                        raise InvalidInputError(f"{label}: {err}") from None
+            self.normalize = False  # normalised by construction
+            self.training = training if training is not None else DENSITY_TRAINING
+        else:
+            self.estimator = RatioEstimator(
+                method,  # type: ignore[arg-type]
+                theta_ref=self.theta_ref,
+                network=network if network is not None else NetworkConfig(hidden=(32, 32)),
+                ensemble_size=ensemble_size,
+                seed=self.seed,
+            )
+            self.training = training if training is not None else TrainingConfig(max_epochs=60, patience=10)
         self.points = np.zeros((0, d))
         self.history: list[RatioScanRound] = []
         self.n_events = 0
@@ -293,7 +317,8 @@ class RatioScan:
         Returns the points that succeeded and their simulations (numerator and reference events per point).
         """
         if self._executor is None:
-            objective = GoldObjective(self.simulator, self.theta_ref, self.events_per_point)
+            reference = not getattr(self.estimator, "normalized", False)
+            objective = GoldObjective(self.simulator, self.theta_ref, self.events_per_point, reference=reference)
             self._executor = make_executor(self._executor_spec, objective, retry=self._retry, **self._executor_options)
         first = len(self.points) if first_id is None else int(first_id)
         thetas = np.asarray(thetas, dtype=float).reshape(-1, self.grid.shape[1])
@@ -397,10 +422,9 @@ class RatioScan:
             excluded = state["excluded"].astype(bool)
             scan.history.append(RatioScanRound(round=r, n_events=scan.n_events, changed=float(state["changed"]), excluded=excluded, points=pts))
         if rounds:
-            trained = RatioEstimator.load(st, _EST, rounds[-1])
-            trained._rows, trained._split = [], []
-            trained.append(sims)  # rows and their train/validation split are rebuilt exactly as before
-            trained.history_ = [None] * len(rounds)  # type: ignore[list-item]  # keeps the warm-start seeds in step
+            trained = type(scan.estimator).load(st, _EST, rounds[-1])
+            # rows and their train/validation split are rebuilt exactly as before; the warm-start seeds stay in step
+            trained.rebuild_rows(sims, trained_rounds=len(rounds))
             scan.estimator = trained
         scan._store = st
         return scan

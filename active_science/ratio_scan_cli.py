@@ -9,7 +9,9 @@ the task's data by observed events (path relative to the config file); ``statist
 ``theta_null = [...]``, default the task's true point) excludes ``{CLs < 1 - cl}`` from asymptotic CLs instead of
 ``{q > chi2 quantile}``; ``executor = "ray"`` (``num_cpus``, ``address``) runs each round's gold simulations on Ray;
 ``acquisition = "tmse"`` chooses points by the targeted MSE of q instead of its label entropy; ``normalize = false``
-forms q from the raw network ratio (studies written before this key existed resume that way).
+forms q from the raw network ratio (studies written before this key existed resume that way). ``method = "scandal"``
+(Galton board) trains a conditional categorical density with the gold score term instead of a ratio: normalised by
+construction, it simulates no reference events (``max_epochs`` then counts full-batch steps, default 2 000).
 
 Example:
     >>> import os, tempfile
@@ -32,7 +34,7 @@ __all__ = ["load_ratio_config", "run_ratio_config", "resume_ratio"]
 _DEFAULTS: dict[str, Any] = {
     "kind": "ratio_scan", "task": "galton", "store": "ratio_scan.h5", "grid_size": 121, "method": "alice",
     "events_per_point": 100, "initial_points": 3, "batch_size": 1, "ensemble_size": 3, "hidden": [32, 32],
-    "max_epochs": 60, "patience": 10, "cl": 0.95, "tolerance": 0.005, "max_rounds": 10, "seed": 0,
+    "max_epochs": None, "patience": None, "cl": 0.95, "tolerance": 0.005, "max_rounds": 10, "seed": 0,
     "statistic": "chi2", "theta_null": None, "x_obs": None, "executor": "serial", "num_cpus": None, "address": None,
     "acquisition": "entropy", "normalize": True,
 }  # fmt: skip
@@ -53,7 +55,7 @@ def load_ratio_config(path: str | Path) -> dict[str, Any]:
 
 
 def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    from active_science.ratio.config import NetworkConfig, TrainingConfig
+    from active_science.ratio.config import NetworkConfig
     from active_science.ratio_scan_tasks import ratio_task
 
     from active_science.ratio_scan_data import read_events
@@ -67,7 +69,7 @@ def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     kwargs = dict(
         weights=task.weights, method=cfg["method"], events_per_point=cfg["events_per_point"], initial_points=cfg["initial_points"],
         batch_size=cfg["batch_size"], cl=cfg["cl"], tolerance=cfg["tolerance"], ensemble_size=cfg["ensemble_size"],
-        network=NetworkConfig(hidden=tuple(cfg["hidden"])), training=TrainingConfig(max_epochs=cfg["max_epochs"], patience=cfg["patience"]),
+        network=NetworkConfig(hidden=tuple(cfg["hidden"])), training=_training(cfg),
         seed=cfg["seed"], statistic=cfg.get("statistic", "chi2"),
         null_data=None if task.null_x is None else (task.null_x, task.null_weights),
         executor=cfg.get("executor", "serial"), executor_options=options,
@@ -75,6 +77,18 @@ def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         acquisition=cfg.get("acquisition", "entropy"), normalize=cfg.get("normalize", False),
     )  # fmt: skip
     return task, kwargs
+
+
+def _training(cfg: dict[str, Any]) -> Any:
+    """``max_epochs`` / ``patience`` over the method's defaults (ratio methods: 60 epochs, patience 10; ``"scandal"``:
+    :data:`~active_science.ratio.categorical.DENSITY_TRAINING`, full-batch steps)."""
+    from dataclasses import replace
+
+    from active_science.ratio.categorical import DENSITY_TRAINING
+    from active_science.ratio.config import TrainingConfig
+
+    base = DENSITY_TRAINING if cfg["method"] == "scandal" else TrainingConfig(max_epochs=60, patience=10)
+    return replace(base, **{k: cfg[k] for k in ("max_epochs", "patience") if cfg.get(k) is not None})
 
 
 def _report(scan: Any, task: Any) -> None:

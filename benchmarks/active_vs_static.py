@@ -1,7 +1,9 @@
 """Active ratio-estimator loop vs a static design: simulated events needed to reach the exact contour.
 
-Both methods train the same estimator (ALICE, ensemble, same network and training settings) on gold
-simulations of ``events_per_point`` numerator events per theta point plus as many reference events. ``active`` is
+Both methods train the same estimator (``--method``; on the Galton board SCANDAL's categorical density, which
+needs no reference events; ALICE for Weinberg's continuous angle and with ``--method alice``: ensembles, same network
+and training settings) on gold simulations of ``events_per_point`` events per theta point (plus as many reference
+events for a ratio method). ``active`` is
 :class:`~active_science.ratio_scan.RatioScan` (tMSE of the contour label with GP + ensemble variance, warm-start
 retraining, on the Galton board; label entropy elsewhere and with ``--acquisition entropy``: with one point per
 round it can keep simulating at one edge it has pinned down while the other is unexplored); ``static`` draws its
@@ -10,9 +12,9 @@ rounds (``RatioScan.step(points=...)``), evaluated at each budget of a ladder (e
 count up to ``--static-max-points``; on the Galton board after every point, as the active arm). Balanced accuracy
 of the 95 % CL excluded region is measured on a dense grid against the exact-likelihood region. Both arms compute
 ``q`` from the ratio normalised over their own pooled reference events (``RatioScan(normalize=True)``, the default;
-``--no-normalize`` gives the raw network ratio, the setting of the runs before that option existed). Events are
-counted the same way in both arms: every simulated event, numerator and reference; the normalisation simulates
-nothing. Rows record ``normalize``, ``events_per_point``, ``initial_points``, ``batch_size`` and ``acquisition``.
+``--no-normalize`` gives the raw network ratio, the setting of the runs before that option existed; SCANDAL is
+normalised by construction). Events are counted the same way in both arms: every simulated event, numerator and
+reference; the normalisation simulates nothing. Rows record ``normalize``, ``events_per_point``, ``initial_points``, ``batch_size`` and ``acquisition``.
 
     python -m benchmarks.active_vs_static --quick --out F.json
     python -m benchmarks.active_vs_static --task weinberg --seeds 3 --out W.json
@@ -33,23 +35,32 @@ import argparse
 import json
 import logging
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
 
+from active_science.ratio.categorical import DENSITY_TRAINING
 from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio_scan import RatioScan, balanced_accuracy
 from active_science.ratio_scan_tasks import ratio_task
 
 TARGET = 0.98
-#: ALICE was the most accurate on the Galton contour in a one-seed check (BA 0.969 vs ALICES 0.95, RASCAL 0.93)
-METHOD = "alice"
+#: the estimator per task: the Galton board's discrete x takes SCANDAL's categorical density (normalised by
+#: construction); among the ratio methods ALICE was the most accurate on the Galton contour in a one-seed check
+#: (BA 0.969 vs ALICES 0.95, RASCAL 0.93), and it is the method for Weinberg's continuous angle
+METHODS = {"galton": "scandal", "weinberg": "alice"}
 
 
-def settings(task: str, quick: bool) -> dict:
+def settings(task: str, quick: bool, method: str) -> dict:
     """Per-task budgets. The full Galton run uses 1000 events per point: the q error at the contour scales like
     ``sqrt(n_obs / events near the boundary)`` (see the report), so 0.98 needs ~10^4 events near each edge."""
     net = NetworkConfig(hidden=(32, 32))
+    if task == "galton" and method == "scandal":
+        # no reference events: 1 000 events per point is a ladder step of 1 000 (the ratio runs': 2 000)
+        if quick:
+            return dict(events_per_point=200, initial_points=3, batch_size=1, max_points=12, static_max_points=12, static_every=1, grid=121, network=NetworkConfig(hidden=(64, 64)), acquisition="tmse")
+        return dict(events_per_point=1000, initial_points=3, batch_size=1, max_points=40, static_max_points=40, static_every=1, grid=121, network=NetworkConfig(hidden=(64, 64)), acquisition="tmse")
     if task == "galton":
         if quick:
             return dict(events_per_point=200, initial_points=3, batch_size=1, max_points=12, static_max_points=12, static_every=1, grid=121, network=net, acquisition="tmse")
@@ -60,7 +71,7 @@ def settings(task: str, quick: bool) -> dict:
 
 def run_active(task, s: dict, seed: int, training: TrainingConfig, log=lambda n, ba: None) -> list[tuple[int, float]]:
     scan = RatioScan(
-        task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
+        task.simulator, task.x_obs, task.grid, weights=task.weights, method=s["method"], events_per_point=s["events_per_point"],
         initial_points=s["initial_points"], batch_size=s["batch_size"], tolerance=0.0, ensemble_size=3, normalize=s["normalize"],
         acquisition=s["acquisition"],
         network=s["network"], training=training, seed=seed,
@@ -79,7 +90,7 @@ def run_static(task, s: dict, seed: int, training: TrainingConfig, ladder: list[
     rng = np.random.default_rng(10_000 + seed)
     order = task.simulator.space.from_unit(rng.random((max(ladder), task.grid.shape[1])))
     scan = RatioScan(
-        task.simulator, task.x_obs, task.grid, weights=task.weights, method=METHOD, events_per_point=s["events_per_point"],
+        task.simulator, task.x_obs, task.grid, weights=task.weights, method=s["method"], events_per_point=s["events_per_point"],
         ensemble_size=3, normalize=s["normalize"], network=s["network"], training=training, seed=seed,
     )  # fmt: skip
     done = 0
@@ -228,8 +239,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--grid", type=int, default=None, help="override the dense evaluation grid's points per axis")
     ap.add_argument("--observed-events", type=int, default=3000, help="Weinberg: events in the observed dataset")
     ap.add_argument("--methods", nargs="+", default=["active", "static"], choices=["active", "static"])
-    ap.add_argument("--max-epochs", type=int, default=100, help="training epochs per retrain (both arms)")
-    ap.add_argument("--patience", type=int, default=10, help="early-stopping patience per retrain (both arms)")
+    ap.add_argument("--method", default=None, help="the estimator of both arms (default: scandal for galton, alice for weinberg)")
+    ap.add_argument("--max-epochs", type=int, default=None, help="training epochs (scandal: full-batch steps) per retrain, both arms (default 100; scandal 2000)")
+    ap.add_argument("--patience", type=int, default=None, help="early-stopping patience per retrain, both arms (default 10; scandal 200)")
     ap.add_argument("--acquisition", default=None, choices=["entropy", "tmse"], help="the active arm's acquisition (default: the task's)")
     ap.add_argument("--no-normalize", action="store_true", help="q from the raw network ratio (RatioScan(normalize=False))")
     ap.add_argument("--progress", default=None, help="append one JSON line per round to this file (partial results)")
@@ -240,7 +252,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
-    s = settings(args.task, args.quick)
+    method_name = args.method or METHODS[args.task]
+    s = settings(args.task, args.quick, method_name)
+    s["method"] = method_name
     s["normalize"] = not args.no_normalize
     if args.acquisition is not None:
         s["acquisition"] = args.acquisition
@@ -252,7 +266,10 @@ def main(argv: list[str] | None = None) -> None:
     rng_kw = {} if args.galton_range is None else dict(theta_range=tuple(args.galton_range))
     task = ratio_task(args.task, grid_size=s["grid"], observed_events=args.observed_events, **rng_kw)
     s["theta_range"] = [float(v) for v in task.simulator.space.bounds[:, 0]] if args.task == "galton" else None
-    training = TrainingConfig(max_epochs=args.max_epochs, patience=args.patience)
+    if method_name == "scandal":
+        training = replace(DENSITY_TRAINING, **{k: v for k, v in (("max_epochs", args.max_epochs), ("patience", args.patience)) if v is not None})
+    else:
+        training = TrainingConfig(max_epochs=args.max_epochs or 100, patience=args.patience or 10)
     rows: list[dict] = []
     ladder = list(range(s["initial_points"], s["max_points"] + 1, s["batch_size"]))
     full = list(range(s["initial_points"], s["static_max_points"] + 1, s["batch_size"]))
@@ -264,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
             def log(n: int, ba: float, method: str = method, seed: int = seed) -> None:
                 if args.progress:
                     with open(args.progress, "a") as f:
-                        row = dict(task=args.task, method=method, seed=seed, n_simulations=n, metric="balanced_accuracy", value=ba, seconds=time.time() - t0, normalize=s["normalize"])
+                        row = dict(task=args.task, method=method, seed=seed, n_simulations=n, metric="balanced_accuracy", value=ba, seconds=time.time() - t0, normalize=s["normalize"] and s["method"] != "scandal", estimator=s["method"])
                         f.write(json.dumps(row) + "\n")
 
             if method == "active":
@@ -273,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
                 curve = run_static(task, s, seed, training, static_ladder, log)
             secs = time.time() - t0
             reach = first_reaching(curve)
-            tag = dict(task=args.task, method=method, seed=seed, normalize=s["normalize"], events_per_point=s["events_per_point"],
+            tag = dict(task=args.task, method=method, seed=seed, estimator=s["method"], normalize=s["normalize"] and s["method"] != "scandal", events_per_point=s["events_per_point"],
                        acquisition=s["acquisition"] if method == "active" else None,
                        initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"])  # fmt: skip
             for n, ba in curve:

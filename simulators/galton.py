@@ -74,6 +74,11 @@ class GaltonBoard:
         self._sin = np.sin(math.pi * np.arange(n_rows) / (n_rows - 1))  # (rows,)
 
     # ------------------------------------------------------------------------------------------------ nails
+    @property
+    def support(self) -> np.ndarray:
+        """`(n_nails, 1)` every value ``x`` can take (final positions; those never reached have probability 0)."""
+        return np.arange(self.n_nails, dtype=float)[:, None]
+
     def p_left(self, theta: np.ndarray, level: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Probability of going left and its theta-derivative, broadcast over ``theta``, ``level``, ``pos``."""
         s = self._sin[level]

@@ -90,5 +90,24 @@ def test_the_galton_example_config_is_valid():
 
     cfg = load_ratio_config(Path(__file__).resolve().parents[1] / "examples" / "galton_ratio_scan.toml")  # unknown keys raise
     task, kwargs = _build(cfg)
-    assert (kwargs["acquisition"], kwargs["normalize"], kwargs["method"]) == ("tmse", True, "alice")
+    assert (kwargs["acquisition"], kwargs["method"]) == ("tmse", "scandal")
     assert task.grid.shape == (121, 1)
+
+
+def test_scandal_method_runs_resumes_and_takes_its_own_training_defaults(tmp_path, capsys):
+    from active_science.ratio.categorical import DENSITY_TRAINING
+    from active_science.ratio_scan_cli import _build
+
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(TOML.replace('store = "g.h5"', 'store = "s.h5"\nmethod = "scandal"').replace("max_epochs = 5", "max_epochs = 20"))
+    assert run_config(cfg, force=False, progress=False) == 0
+    assert "balanced accuracy" in capsys.readouterr().out
+    assert resume_study(tmp_path / "s.h5", max_evaluations=1, executor=None, address=None, progress=False) == 0
+    with Store.open(tmp_path / "s.h5") as st:
+        assert len(st.array_rounds("state")) == 2
+        stored = dict(st.config["study"])
+    training = _build(stored)[1]["training"]
+    assert (training.max_epochs, training.patience, training.learning_rate) == (20, DENSITY_TRAINING.patience, DENSITY_TRAINING.learning_rate)
+    fresh = {k: v for k, v in stored.items() if k != "max_epochs"}
+    assert _build(fresh)[1]["training"] == DENSITY_TRAINING
+    assert _build({**fresh, "method": "alice"})[1]["training"].max_epochs == 60  # the ratio methods' default

@@ -1,7 +1,8 @@
 """Neural likelihood-ratio estimators trained on simulations with gold (joint ratio and joint score).
 
 ``RatioEstimator`` (CARL, ROLR, CASCAL, RASCAL, ALICE, ALICES; singly, doubly or marginally parameterised; ensembles),
-``ScoreEstimator`` (SALLY, SALLINO), ``CalibratedRatio`` (per-theta probability calibration), and the helpers that
+``ScoreEstimator`` (SALLY, SALLINO), ``CategoricalDensity`` (SCANDAL for a discrete x: a conditional density with
+the gold score term, normalised by construction), ``CalibratedRatio`` (per-theta probability calibration), and the helpers that
 simulate paired training sets (``reference_training_set``, ``simulate_paired``), inference on a theta grid
 (``likelihood_scan``: -2 log LR, MLE, 68/95 % regions), reference tasks with exact truth (``ratio_task``), posteriors
 ``prior x r_hat`` sampled by vectorised MCMC (``RatioPosterior``: MAP, HPD regions, batched over observations) and
@@ -9,6 +10,7 @@ sequential truncated-prior rounds for one observation (``sequential_rounds``).
 """
 
 from active_science.ratio.calibration import CalibratedRatio
+from active_science.ratio.categorical import CategoricalDensity
 from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio.dataset import RatioRows
 from active_science.ratio.ensemble import RatioPrediction
@@ -25,6 +27,7 @@ from active_science.ratio.training import TrainingHistory
 __all__ = [
     "METHODS",
     "CalibratedRatio",
+    "CategoricalDensity",
     "LikelihoodScan",
     "NetworkConfig",
     "PosteriorSamples",

@@ -165,6 +165,13 @@ class RatioEstimator:
             self._split.append(rng.random(len(rows)))
         return self
 
+    def rebuild_rows(self, sims: Sequence[Simulation], trained_rounds: int) -> None:
+        """Replace the rows by ``sims`` (a resumed study's stored simulations, in their original order): rows and
+        their train/validation split come back exactly as before, and the warm-start seeds stay in step."""
+        self._rows, self._split = [], []
+        self.append(sims)
+        self.history_ = [None] * trained_rounds  # type: ignore[list-item]
+
     def rows(self) -> RatioRows:
         """All training rows appended so far (partners of gold-less rows not yet drawn)."""
         return RatioRows.concatenate(self._rows)

@@ -50,6 +50,8 @@ class GoldObjective:
         simulator: a simulator with gold (``simulate(theta, seed=, gold=, theta_refs=)``).
         theta_ref: `(d,)` denominator point.
         events_per_point: numerator events at ``theta`` (the same number is drawn at ``theta_ref``).
+        reference: False for a density estimator (``method="scandal"``): only the events at ``theta``, with gold
+            (the joint score), and no reference sample.
 
     Example:
         >>> from active_science.simulators.galton import GaltonBoard
@@ -62,10 +64,14 @@ class GoldObjective:
     simulator: Any
     theta_ref: np.ndarray
     events_per_point: int
+    reference: bool = True
 
     def evaluate(self, theta: np.ndarray, seed: int) -> GoldBatch:
         th = np.repeat(np.asarray(theta, dtype=float).reshape(1, -1), self.events_per_point, axis=0)
-        sims = reference_training_set(self.simulator, th, self.theta_ref, seed=int(seed))
+        if self.reference:
+            sims = reference_training_set(self.simulator, th, self.theta_ref, seed=int(seed))
+        else:  # a density estimator: the events at theta with their joint score, no reference sample
+            sims = [self.simulator.simulate(th, seed=int(seed), gold=True)]
         extras: dict[str, np.ndarray] = {}
         for k, s in enumerate(sims):
             for name in _FIELDS:
