@@ -214,7 +214,7 @@ class RatioScan:
             support = getattr(simulator, "support", None)
             if support is None:
                 raise InvalidInputError(
-                    f"method='scandal' needs a discrete observable: {type(simulator).__name__} has no `support` (the finite set of x values); use a ratio method such as 'alices'"
+                    f"method='scandal' needs a discrete observable: {type(simulator).__name__} has no `support` (the finite set of x values); bin x (active_science.simulators.binned.BinnedObservable; `bins = 40` for the weinberg task) or use a ratio method such as 'alices'"
                 )
             self.estimator = CategoricalDensity(
                 support, theta_bounds=simulator.space.bounds, network=network, ensemble_size=ensemble_size, seed=self.seed
@@ -274,7 +274,11 @@ class RatioScan:
             total = self.estimator.predict(x, th).members @ w
             return total - w.sum() * self._log_norm(th) if self.normalize else total
 
-        q = np.stack([-2.0 * log_r_sum(th) for th in pts], axis=1)
+        if isinstance(self.estimator, CategoricalDensity):  # one pass for all points: counts per support value
+            counts = np.bincount(self.estimator.support_index(x), weights=w, minlength=len(self.estimator.support))
+            q = -2.0 * self.estimator.log_prob_table(pts) @ counts
+        else:
+            q = np.stack([-2.0 * log_r_sum(th) for th in pts], axis=1)
         if self.expected_events is not None:
             n = float(w.sum())
             q -= 2.0 * np.array([n * np.log(self.expected_events(th)) - self.expected_events(th) for th in pts])

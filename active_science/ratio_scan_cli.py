@@ -11,7 +11,8 @@ the task's data by observed events (path relative to the config file); ``statist
 ``acquisition = "tmse"`` chooses points by the targeted MSE of q instead of its label entropy; ``normalize = false``
 forms q from the raw network ratio (studies written before this key existed resume that way). ``method = "scandal"``
 (Galton board) trains a conditional categorical density with the gold score term instead of a ratio: normalised by
-construction, it simulates no reference events (``max_epochs`` then counts full-batch steps, default 2 000).
+construction, it simulates no reference events (``max_epochs`` then counts full-batch steps, default 2 000); with
+``task = "weinberg"`` it needs ``bins = 40`` (the angle histogrammed, the binned likelihood as the truth).
 
 Example:
     >>> import os, tempfile
@@ -36,7 +37,7 @@ _DEFAULTS: dict[str, Any] = {
     "events_per_point": 100, "initial_points": 3, "batch_size": 1, "ensemble_size": 3, "hidden": [32, 32],
     "max_epochs": None, "patience": None, "cl": 0.95, "tolerance": 0.005, "max_rounds": 10, "seed": 0,
     "statistic": "chi2", "theta_null": None, "x_obs": None, "executor": "serial", "num_cpus": None, "address": None,
-    "acquisition": "entropy", "normalize": True,
+    "acquisition": "entropy", "normalize": True, "bins": None,
 }  # fmt: skip
 
 
@@ -63,7 +64,7 @@ def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     x_obs = None if cfg.get("x_obs") is None else read_events(cfg["x_obs"])
     task = ratio_task(
         cfg["task"], grid_size=int(cfg["grid_size"]), cl=float(cfg["cl"]), seed=int(cfg["seed"]), x_obs=x_obs,
-        statistic=cfg.get("statistic", "chi2"), theta_null=cfg.get("theta_null"),
+        statistic=cfg.get("statistic", "chi2"), theta_null=cfg.get("theta_null"), bins=cfg.get("bins"),
     )  # fmt: skip
     options = {k: cfg[k] for k in ("num_cpus", "address") if cfg.get(k) is not None}
     kwargs = dict(

@@ -68,7 +68,7 @@ def _asimov(sim: Any, name: str, theta: np.ndarray, n: float, seed: int) -> tupl
 def ratio_task(
     name: str, *, grid_size: int = 121, cl: float = 0.95, seed: int = 0, x_obs: np.ndarray | None = None,
     statistic: str = "chi2", theta_null: Any = None, observed_events: int = 3000,
-    theta_range: tuple[float, float] | None = None,
+    theta_range: tuple[float, float] | None = None, bins: int | None = None,
 ) -> ScanTask:  # fmt: skip
     """Build a reference task (``"galton"`` or ``"weinberg"``); ``grid_size`` points per axis.
 
@@ -78,7 +78,12 @@ def ratio_task(
     ``theta_range``: Galton only, the scanned range (default ``(-1, -0.4)``, the reference training range, where the
     95 % interval covers 65 % of it; a scan that does not know where its answer is covers more, e.g. ``(-1.5, 0)``
     from the unbiased board down, where it covers 26 %).
+    ``bins``: Weinberg only, histogram the angle into this many equal bins on [-1, 1] (under- and overflow in the
+    outer bins; :class:`~active_science.simulators.binned.BinnedObservable`): a discrete observable, as a binned
+    analysis fits it, with the exact binned likelihood as the truth (needed by ``method="scandal"``).
     """
+    if bins is not None and (name != "weinberg" or isinstance(bins, bool) or not isinstance(bins, int) or bins < 2):
+        raise InvalidInputError(f"bins={bins!r} applies to the 'weinberg' task only and must be an integer >= 2, e.g. 40")
     if theta_range is not None and name != "galton":
         raise InvalidInputError(f"theta_range={theta_range!r} applies to the 'galton' task only; drop it for {name!r}")
     if name == "galton":
@@ -96,6 +101,12 @@ def ratio_task(
         from active_science.simulators.weinberg import Weinberg
 
         sim = Weinberg(parameters=("sin2w", "g_f"), default_design=[75.0])  # below the pole: A_FB is sensitive
+        if bins is not None:
+            from active_science.simulators.binned import BinnedObservable
+
+            # the smeared angle lives within the acceptance +- 8 resolutions
+            reach = sim.acceptance_edge + 8.0 * sim.resolution
+            sim = BinnedObservable(sim, np.linspace(-1.0, 1.0, bins + 1), x_range=(-reach, reach))
         x = sim.simulate(list(TRUE_POINTS["weinberg"]), seed=seed, num_events=int(observed_events)).x
         w = None
         a = np.linspace(0.18, 0.28, grid_size)

@@ -61,6 +61,9 @@ def settings(task: str, quick: bool, method: str) -> dict:
         if quick:
             return dict(events_per_point=200, initial_points=3, batch_size=1, max_points=12, static_max_points=12, static_every=1, grid=121, network=NetworkConfig(hidden=(64, 64)), acquisition="tmse")
         return dict(events_per_point=1000, initial_points=3, batch_size=1, max_points=40, static_max_points=40, static_every=1, grid=121, network=NetworkConfig(hidden=(64, 64)), acquisition="tmse")
+    if task == "weinberg" and method == "scandal":  # the binned angle (--bins): no reference events
+        n = 500 if quick else 2000
+        return dict(events_per_point=n, initial_points=5, batch_size=2, max_points=15 if quick else 41, static_max_points=15 if quick else 41, static_every=1, grid=31, network=NetworkConfig(hidden=(64, 64)), acquisition="entropy")
     if task == "galton":
         if quick:
             return dict(events_per_point=200, initial_points=3, batch_size=1, max_points=12, static_max_points=12, static_every=1, grid=121, network=net, acquisition="tmse")
@@ -238,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="Galton: the scanned theta range (default -1 -0.4, where the interval covers 65 %%; -1.5 0 from the unbiased board: 26 %%)")
     ap.add_argument("--grid", type=int, default=None, help="override the dense evaluation grid's points per axis")
     ap.add_argument("--observed-events", type=int, default=3000, help="Weinberg: events in the observed dataset")
+    ap.add_argument("--bins", type=int, default=None, help="Weinberg: histogram the angle into this many bins (default 40 with --method scandal)")
     ap.add_argument("--methods", nargs="+", default=["active", "static"], choices=["active", "static"])
     ap.add_argument("--method", default=None, help="the estimator of both arms (default: scandal for galton, alice for weinberg)")
     ap.add_argument("--max-epochs", type=int, default=None, help="training epochs (scandal: full-batch steps) per retrain, both arms (default 100; scandal 2000)")
@@ -264,6 +268,9 @@ def main(argv: list[str] | None = None) -> None:
         if getattr(args, key) is not None:
             s[key] = getattr(args, key)
     rng_kw = {} if args.galton_range is None else dict(theta_range=tuple(args.galton_range))
+    bins = args.bins if args.bins is not None else (40 if args.task == "weinberg" and method_name == "scandal" else None)
+    if bins is not None:
+        rng_kw["bins"] = bins
     task = ratio_task(args.task, grid_size=s["grid"], observed_events=args.observed_events, **rng_kw)
     s["theta_range"] = [float(v) for v in task.simulator.space.bounds[:, 0]] if args.task == "galton" else None
     if method_name == "scandal":
@@ -292,7 +299,7 @@ def main(argv: list[str] | None = None) -> None:
             reach = first_reaching(curve)
             tag = dict(task=args.task, method=method, seed=seed, estimator=s["method"], normalize=s["normalize"] and s["method"] != "scandal", events_per_point=s["events_per_point"],
                        acquisition=s["acquisition"] if method == "active" else None,
-                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"])  # fmt: skip
+                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins)  # fmt: skip
             for n, ba in curve:
                 rows.append(dict(tag, n_simulations=n, metric="balanced_accuracy", value=ba))
             n_final, ba_final = curve[-1]

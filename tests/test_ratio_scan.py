@@ -252,3 +252,13 @@ def test_scandal_needs_a_discrete_observable_and_data_on_its_support():
     task = ratio_task("galton", grid_size=11)
     with pytest.raises(InvalidInputError, match=r"x_obs: x value \[2.5\] is not in the support"):
         RatioScan(task.simulator, np.array([[3.0], [2.5]]), task.grid, method="scandal")
+
+
+def test_scandal_q_from_one_table_pass_equals_the_per_point_sum():
+    task = ratio_task("galton", grid_size=21)
+    scan = RatioScan(task.simulator, task.x_obs, task.grid, weights=task.weights, method="scandal", events_per_point=50,
+                     initial_points=3, ensemble_size=2, network=NetworkConfig(hidden=(8,)), training=TrainingConfig(max_epochs=5))  # fmt: skip
+    scan.step()
+    per_point = np.stack([-2.0 * scan.estimator.predict(task.x_obs, th).members @ task.weights for th in task.grid], axis=1)
+    per_point -= per_point.mean(axis=0).min()
+    np.testing.assert_allclose(scan.q_members(task.grid), per_point, rtol=1e-10, atol=1e-9)

@@ -111,3 +111,17 @@ def test_scandal_method_runs_resumes_and_takes_its_own_training_defaults(tmp_pat
     fresh = {k: v for k, v in stored.items() if k != "max_epochs"}
     assert _build(fresh)[1]["training"] == DENSITY_TRAINING
     assert _build({**fresh, "method": "alice"})[1]["training"].max_epochs == 60  # the ratio methods' default
+
+
+def test_weinberg_scandal_needs_bins_and_runs_with_them(tmp_path, capsys):
+    from active_science.exceptions import InvalidInputError
+
+    text = TOML.replace('task = "galton"', 'task = "weinberg"\nmethod = "scandal"\ninitial_points = 4').replace("grid_size = 31", "grid_size = 9")
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(text.replace('store = "g.h5"', 'store = "w.h5"'))
+    with pytest.raises(InvalidInputError, match="bins = 40"):
+        run_config(cfg, force=False, progress=False)
+    assert not (tmp_path / "w.h5").exists()  # the one-line error comes before any file is written
+    cfg.write_text(text.replace('store = "g.h5"', 'store = "w.h5"\nbins = 10'))
+    assert run_config(cfg, force=False, progress=False) == 0
+    assert "balanced accuracy" in capsys.readouterr().out
