@@ -254,7 +254,7 @@ class RatioScan:
         """
         n = self.estimator.num_rows
         if self._pool is None or self._pool[0] != n:
-            rows = self.estimator.rows() if n else None
+            rows = self.estimator.rows() if n and hasattr(self.estimator, "rows") else None  # a density has no reference rows
             xr = np.zeros((0, self.x_obs.shape[1])) if rows is None else rows.x[rows.y > 0.5]
             u, c = np.unique(xr, axis=0, return_counts=True)
             self._pool = (n, u, c.astype(float))

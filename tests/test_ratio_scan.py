@@ -262,3 +262,12 @@ def test_scandal_q_from_one_table_pass_equals_the_per_point_sum():
     per_point = np.stack([-2.0 * scan.estimator.predict(task.x_obs, th).members @ task.weights for th in task.grid], axis=1)
     per_point -= per_point.mean(axis=0).min()
     np.testing.assert_allclose(scan.q_members(task.grid), per_point, rtol=1e-10, atol=1e-9)
+
+
+def test_scandal_scan_has_an_empty_reference_pool():
+    task = ratio_task("galton", grid_size=11)
+    scan = RatioScan(task.simulator, task.x_obs, task.grid, weights=task.weights, method="scandal", events_per_point=20,
+                     initial_points=2, ensemble_size=2, network=NetworkConfig(hidden=(8,)), training=TrainingConfig(max_epochs=3))  # fmt: skip
+    scan.step()
+    u, c = scan.reference_pool()
+    assert u.shape == (0, 1) and c.shape == (0,) and scan.n_events == 40
