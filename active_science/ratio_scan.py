@@ -19,6 +19,7 @@ Each round (SCIENCE.md sections 5-6):
    contour is uncertain because of too little training data there), or by tMSE ``sigma phi(z)``
    (``acquisition="tmse"``, Picheny 2010: it also weighs how uncertain q is, so a boundary already pinned down
    by many points, where ``z ~ 0`` but ``sigma`` is small, does not keep every new point from an unexplored one);
+   ``space_filling`` of a round's points instead go to the grid points farthest from every simulated point;
 6. stop when the share of grid points whose label changed since the previous round is below ``tolerance``.
 
 The estimator's weights and every simulation are written to the study file each round, so a study resumes from
@@ -115,6 +116,8 @@ class RatioScan:
         tolerance: stop when fewer than this share of grid labels changed between rounds.
         acquisition: ``"entropy"`` (label entropy, i.e. smallest ``z = |m - t| / sigma``) or ``"tmse"``
             (largest ``sigma phi(z)``), see step 5 above.
+        space_filling: points per round (fewer than ``batch_size``) placed farthest from all simulated and chosen
+            points instead of by the acquisition, a hedge against the estimator drifting where no point is.
         normalize: divide ``r_hat(x | theta)`` by its mean over the pooled reference events (all events simulated
             at ``theta_ref`` so far, no extra simulations) before computing ``q`` (ignored by ``"scandal"``). A network's ratio is not exactly
             normalised, and an offset ``c(theta)`` in ``log r_hat`` moves ``q`` by ``-2 c sum_i w_i`` (120 c for
@@ -155,6 +158,7 @@ class RatioScan:
         tolerance: float = 0.005,
         normalize: bool = True,
         acquisition: str = "entropy",
+        space_filling: int = 0,
         ensemble_size: int = 3,
         network: NetworkConfig | None = None,
         training: TrainingConfig | None = None,
@@ -205,6 +209,9 @@ class RatioScan:
         if acquisition not in ("entropy", "tmse"):
             raise InvalidInputError(f"acquisition={acquisition!r} is unknown; use 'entropy' (label entropy) or 'tmse' (Picheny's tMSE)")
         self.acquisition = acquisition
+        if isinstance(space_filling, bool) or not isinstance(space_filling, int) or not 0 <= space_filling < batch_size:
+            raise InvalidInputError(f"space_filling={space_filling!r} must be an integer in [0, batch_size={batch_size}): points per round placed far from all others")
+        self.space_filling = space_filling
         self._pool: tuple[int, np.ndarray, np.ndarray] | None = None
         self.seed = int(seed)
         self._executor_spec, self._executor_options, self._retry = executor, dict(executor_options or {}), retry
@@ -346,11 +353,18 @@ class RatioScan:
         chosen: list[int] = []
         unit = space.to_unit(self.grid)
         min_sep = 2.0 / len(self.grid) ** (1.0 / self.grid.shape[1])  # ~2 grid spacings between batch points
+        n_acq = self.batch_size - self.space_filling
         for i in np.argsort(-score):
             if all(np.linalg.norm(unit[i] - unit[j]) > min_sep for j in chosen):
                 chosen.append(int(i))
-            if len(chosen) == self.batch_size:
+            if len(chosen) == n_acq:
                 break
+        # the rest of the batch fills space: the grid point farthest from every simulated and chosen point
+        taken = np.concatenate([space.to_unit(self.points), unit[chosen]])
+        while len(chosen) < self.batch_size:
+            far = int(np.argmax(np.min(np.linalg.norm(unit[:, None, :] - taken[None, :, :], axis=-1), axis=1)))
+            chosen.append(far)
+            taken = np.concatenate([taken, unit[far : far + 1]])
         return self.grid[chosen]
 
     def step(self, *, points: np.ndarray | None = None) -> RatioScanRound:

@@ -37,7 +37,7 @@ _DEFAULTS: dict[str, Any] = {
     "events_per_point": 100, "initial_points": 3, "batch_size": 1, "ensemble_size": 3, "hidden": [32, 32],
     "max_epochs": None, "patience": None, "cl": 0.95, "tolerance": 0.005, "max_rounds": 10, "seed": 0,
     "statistic": "chi2", "theta_null": None, "x_obs": None, "executor": "serial", "num_cpus": None, "address": None,
-    "acquisition": "entropy", "normalize": True, "bins": None,
+    "acquisition": "entropy", "normalize": True, "bins": None, "space_filling": 0,
 }  # fmt: skip
 
 
@@ -75,7 +75,7 @@ def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         null_data=None if task.null_x is None else (task.null_x, task.null_weights),
         executor=cfg.get("executor", "serial"), executor_options=options,
         # a study file from before these keys: entropy, and q from the raw ratio as it was run
-        acquisition=cfg.get("acquisition", "entropy"), normalize=cfg.get("normalize", False),
+        acquisition=cfg.get("acquisition", "entropy"), normalize=cfg.get("normalize", False), space_filling=cfg.get("space_filling", 0),
     )  # fmt: skip
     return task, kwargs
 

@@ -76,7 +76,7 @@ def run_active(task, s: dict, seed: int, training: TrainingConfig, log=lambda n,
     scan = RatioScan(
         task.simulator, task.x_obs, task.grid, weights=task.weights, method=s["method"], events_per_point=s["events_per_point"],
         initial_points=s["initial_points"], batch_size=s["batch_size"], tolerance=0.0, ensemble_size=3, normalize=s["normalize"],
-        acquisition=s["acquisition"],
+        acquisition=s["acquisition"], space_filling=s.get("space_filling", 0),
         network=s["network"], training=training, seed=seed,
     )  # fmt: skip
     curve = []
@@ -248,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--patience", type=int, default=None, help="early-stopping patience per retrain, both arms (default 10; scandal 200)")
     ap.add_argument("--acquisition", default=None, choices=["entropy", "tmse"], help="the active arm's acquisition (default: the task's)")
     ap.add_argument("--no-normalize", action="store_true", help="q from the raw network ratio (RatioScan(normalize=False))")
+    ap.add_argument("--space-filling", type=int, default=None, help="active arm: points per round placed far from all others (RatioScan(space_filling=))")
     ap.add_argument("--progress", default=None, help="append one JSON line per round to this file (partial results)")
     ap.add_argument("--merge", nargs="+", default=None, help="pool the per-seed rows of these JSON files (no new runs)")
     args = ap.parse_args(argv)
@@ -262,6 +263,8 @@ def main(argv: list[str] | None = None) -> None:
     s["normalize"] = not args.no_normalize
     if args.acquisition is not None:
         s["acquisition"] = args.acquisition
+    if args.space_filling is not None:
+        s["space_filling"] = args.space_filling
     if args.events_per_point is not None:
         s["events_per_point"] = args.events_per_point
     for key in ("max_points", "static_max_points", "static_every", "batch_size", "initial_points", "grid"):
@@ -299,7 +302,8 @@ def main(argv: list[str] | None = None) -> None:
             reach = first_reaching(curve)
             tag = dict(task=args.task, method=method, seed=seed, estimator=s["method"], normalize=s["normalize"] and s["method"] != "scandal", events_per_point=s["events_per_point"],
                        acquisition=s["acquisition"] if method == "active" else None,
-                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins)  # fmt: skip
+                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins,
+                       space_filling=s.get("space_filling", 0) if method == "active" else None)  # fmt: skip
             for n, ba in curve:
                 rows.append(dict(tag, n_simulations=n, metric="balanced_accuracy", value=ba))
             n_final, ba_final = curve[-1]

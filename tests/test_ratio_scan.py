@@ -271,3 +271,17 @@ def test_scandal_scan_has_an_empty_reference_pool():
     scan.step()
     u, c = scan.reference_pool()
     assert u.shape == (0, 1) and c.shape == (0,) and scan.n_events == 40
+
+
+def test_space_filling_places_the_rest_of_the_batch_farthest_from_all_points():
+    task = ratio_task("galton", grid_size=121)
+    scan = RatioScan(task.simulator, task.x_obs, task.grid, weights=task.weights, batch_size=3, space_filling=2, **SMALL)
+    scan.estimator = _ExactRatio(task.simulator, scan.theta_ref)  # type: ignore[assignment]
+    scan.points = np.array([[-1.0], [-0.9], [-0.8], [-0.7]])
+    chosen = scan._propose(scan.q_members(task.grid), 1)[:, 0]
+    # after the acquisition's point, the grid point farthest from the simulated ones is the far end, -0.4; the next
+    # is midway between -0.7 and -0.4 unless the acquisition's point took that gap already
+    assert chosen[1] == pytest.approx(-0.4)
+    assert np.min(np.abs(chosen[2] - np.r_[scan.points[:, 0], chosen[:2]])) >= 0.07
+    with pytest.raises(InvalidInputError, match=r"space_filling=2 must be an integer in \[0, batch_size=2\)"):
+        RatioScan(task.simulator, task.x_obs, task.grid, batch_size=2, space_filling=2)
