@@ -14,10 +14,12 @@ of the 95 % CL excluded region is measured on a dense grid against the exact-lik
 ``q`` from the ratio normalised over their own pooled reference events (``RatioScan(normalize=True)``, the default;
 ``--no-normalize`` gives the raw network ratio, the setting of the runs before that option existed; SCANDAL is
 normalised by construction). Events are counted the same way in both arms: every simulated event, numerator and
-reference; the normalisation simulates nothing. Rows record ``normalize``, ``events_per_point``, ``initial_points``, ``batch_size`` and ``acquisition``.
+reference; the normalisation simulates nothing. Rows record ``estimator``, ``normalize``, ``events_per_point``,
+``initial_points``, ``batch_size``, ``acquisition``, ``bins`` and ``space_filling``.
 
     python -m benchmarks.active_vs_static --quick --out F.json
-    python -m benchmarks.active_vs_static --task weinberg --seeds 3 --out W.json
+    python -m benchmarks.active_vs_static --task weinberg --seeds 3 --out W.json          # ALICE, continuous angle
+    python -m benchmarks.active_vs_static --task weinberg --method scandal --static-max-points 101 --static-every 2
     # one process per seed and method, partial results kept round by round, then pooled:
     python -m benchmarks.active_vs_static --seeds 1 --first-seed 3 --methods static --progress s3.jsonl --out s3.json
     python -m benchmarks.active_vs_static --merge s*.json a*.jsonl --out ALL.json
