@@ -45,7 +45,7 @@ from active_science.exceptions import InvalidInputError, StoreError
 from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio.ensemble import RatioPrediction
 from active_science.ratio.networks import EnsembleMLP
-from active_science.ratio.persistence import array_to_json, json_to_array, load_arrays, load_module_arrays, module_arrays, save_arrays
+from active_science.ratio.persistence import StoredState, array_to_json, json_to_array, load_module_arrays, module_arrays
 from active_science.simulation import Simulation
 from active_science.threads import torch_threads
 
@@ -68,7 +68,7 @@ class _Cells:
         return float(self.counts.sum())
 
 
-class CategoricalDensity:
+class CategoricalDensity(StoredState):
     """``p_hat(x | theta)`` over a finite support, trained by maximum likelihood plus the gold score term.
 
     Args:
@@ -357,12 +357,3 @@ class CategoricalDensity:
         est.network_ = EnsembleMLP(est.ensemble_size, est.dim, len(est.support), est.network_config, generator=torch.Generator()).double()
         load_module_arrays(est.network_, arrays)
         return est
-
-    def save(self, store: Any, key: str, round: int = 0) -> None:
-        """Write the state to an open study file (``Store``) under ``key`` for ``round``."""
-        save_arrays(store, key, round, self.state_arrays())
-
-    @classmethod
-    def load(cls, store: Any, key: str, round: int | None = None) -> CategoricalDensity:
-        """Read a density saved with :meth:`save` (latest round by default)."""
-        return cls.from_state_arrays(load_arrays(store, key, round))

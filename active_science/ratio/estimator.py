@@ -33,7 +33,7 @@ from active_science.ratio.dataset import RatioRows, fill_missing_partners, rows_
 from active_science.ratio.ensemble import RatioPrediction
 from active_science.ratio.methods import MethodName, method_spec
 from active_science.ratio.networks import Mode, RatioNetwork
-from active_science.ratio.persistence import array_to_json, json_to_array, load_arrays, load_module_arrays, module_arrays, save_arrays
+from active_science.ratio.persistence import StoredState, array_to_json, json_to_array, load_module_arrays, module_arrays
 from active_science.ratio.standardize import Standardizer
 from active_science.ratio.training import TrainingHistory, train_ensemble
 from active_science.simulation import Simulation
@@ -51,7 +51,7 @@ def _seed_ints(*parts: int) -> int:
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
 
 
-class RatioEstimator:
+class RatioEstimator(StoredState):
     """A neural likelihood-ratio estimator (an ensemble of ``ensemble_size`` networks trained together).
 
     Args:
@@ -415,12 +415,3 @@ class RatioEstimator:
         )
         load_module_arrays(est.network_, arrays)
         return est
-
-    def save(self, store: Any, key: str, round: int = 0) -> None:
-        """Write the state to an open study file (``Store``) under ``key`` for ``round``."""
-        save_arrays(store, key, round, self.state_arrays())
-
-    @classmethod
-    def load(cls, store: Any, key: str, round: int | None = None) -> RatioEstimator:
-        """Read an estimator saved with :meth:`save` (latest round by default)."""
-        return cls.from_state_arrays(load_arrays(store, key, round))

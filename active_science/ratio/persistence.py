@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import torch
@@ -17,7 +17,7 @@ from torch import nn
 
 from active_science.exceptions import StoreError
 
-__all__ = ["json_to_array", "array_to_json", "module_arrays", "load_module_arrays", "save_arrays", "load_arrays"]
+__all__ = ["json_to_array", "array_to_json", "module_arrays", "load_module_arrays", "save_arrays", "load_arrays", "StoredState"]
 
 _NET = "network."
 
@@ -64,3 +64,24 @@ def load_arrays(store: Any, key: str, round: int | None = None) -> dict[str, np.
     if "config" not in arrays:
         raise StoreError(f"arrays under {key!r} hold no estimator ('config' is missing); was it saved with save()?")
     return arrays
+
+
+class StoredState:
+    """``save`` / ``load`` of an estimator in a study file, for a class with ``state_arrays()`` and the classmethod
+    ``from_state_arrays(arrays)`` (the ratio, score and density estimators)."""
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_state_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Self:
+        raise NotImplementedError
+
+    def save(self, store: Any, key: str, round: int = 0) -> None:
+        """Write the state to an open study file (``Store``) under ``key`` for ``round``."""
+        save_arrays(store, key, round, self.state_arrays())
+
+    @classmethod
+    def load(cls, store: Any, key: str, round: int | None = None) -> Self:
+        """Read a state written with :meth:`save` (latest round by default)."""
+        return cls.from_state_arrays(load_arrays(store, key, round))

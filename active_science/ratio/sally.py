@@ -24,14 +24,14 @@ from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio.histogram import HistogramDensity, default_bins, shared_edges
 from active_science.ratio.mining import spawn_seeds
 from active_science.ratio.networks import ScoreNetwork
-from active_science.ratio.persistence import array_to_json, json_to_array, load_arrays, load_module_arrays, module_arrays, save_arrays
+from active_science.ratio.persistence import StoredState, array_to_json, json_to_array, load_module_arrays, module_arrays
 from active_science.ratio.training import TrainingHistory, train_ensemble
 from active_science.simulation import Simulation
 
 __all__ = ["ScoreEstimator"]
 
 
-class ScoreEstimator:
+class ScoreEstimator(StoredState):
     """SALLY / SALLINO around ``theta_ref`` (an ensemble of ``ensemble_size`` score networks).
 
     Example:
@@ -196,10 +196,3 @@ class ScoreEstimator:
                 th, HistogramDensity(edges, np.asarray(arrays[f"density.{i}.num"])), HistogramDensity(edges, np.asarray(arrays[f"density.{i}.ref"]))
             )
         return est
-
-    def save(self, store: Any, key: str, round: int = 0) -> None:
-        save_arrays(store, key, round, self.state_arrays())
-
-    @classmethod
-    def load(cls, store: Any, key: str, round: int | None = None) -> ScoreEstimator:
-        return cls.from_state_arrays(load_arrays(store, key, round))
