@@ -51,7 +51,7 @@ from active_science.store import Store
 from active_science.surrogates.gp import GPSurrogate
 from active_science.threads import torch_threads
 
-__all__ = ["KIND", "RatioScan", "RatioScanRound", "balanced_accuracy"]
+__all__ = ["KIND", "RATIO_TRAINING", "RatioScan", "RatioScanRound", "balanced_accuracy", "default_training"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,19 @@ KIND = "ratio_scan"
 _SIMS = "simulations"
 _EST = "estimator"
 _STATE = "state"
+
+#: the ratio methods' retraining settings when none are given (``"scandal"``: ``DENSITY_TRAINING``, full-batch steps)
+RATIO_TRAINING = TrainingConfig(max_epochs=60, patience=10)
+
+
+def default_training(method: str) -> TrainingConfig:
+    """The retraining settings a :class:`RatioScan` with ``method`` uses when it is given none.
+
+    Example:
+        >>> default_training("alice").max_epochs, default_training("scandal").max_epochs
+        (60, 2000)
+    """
+    return DENSITY_TRAINING if method == "scandal" else RATIO_TRAINING
 
 
 def balanced_accuracy(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -233,7 +246,6 @@ class RatioScan:
                     except InvalidInputError as err:
                         raise InvalidInputError(f"{label}: {err}") from None
             self.normalize = False  # normalised by construction
-            self.training = training if training is not None else DENSITY_TRAINING
         else:
             self.estimator = RatioEstimator(
                 method,  # type: ignore[arg-type]
@@ -242,7 +254,7 @@ class RatioScan:
                 ensemble_size=ensemble_size,
                 seed=self.seed,
             )
-            self.training = training if training is not None else TrainingConfig(max_epochs=60, patience=10)
+        self.training = training if training is not None else default_training(method)
         self.points = np.zeros((0, d))
         self.history: list[RatioScanRound] = []
         self.n_events = 0
@@ -253,6 +265,11 @@ class RatioScan:
             )
 
     # ------------------------------------------------------------------------------------------------ statistic
+    @property
+    def _density(self) -> bool:
+        """The estimator is a density, normalised by construction: no reference events, no normalising average."""
+        return isinstance(self.estimator, CategoricalDensity)
+
     def reference_pool(self) -> tuple[np.ndarray, np.ndarray]:
         """The distinct reference events simulated so far `(u, x_dim)` and their counts `(u,)` (for ``normalize``).
 
@@ -261,7 +278,7 @@ class RatioScan:
         """
         n = self.estimator.num_rows
         if self._pool is None or self._pool[0] != n:
-            rows = self.estimator.rows() if n and hasattr(self.estimator, "rows") else None  # a density has no reference rows
+            rows = self.estimator.rows() if n and not self._density else None  # a density has no reference rows
             xr = np.zeros((0, self.x_obs.shape[1])) if rows is None else rows.x[rows.y > 0.5]
             u, c = np.unique(xr, axis=0, return_counts=True)
             self._pool = (n, u, c.astype(float))
@@ -277,14 +294,15 @@ class RatioScan:
     def _raw_q(self, x: np.ndarray, weights: np.ndarray | None, pts: np.ndarray) -> np.ndarray:
         """``-2 sum_i w_i log r_hat(x_i | theta)`` (plus the rate term) `(members, k)` at `(k, d)` points."""
         w = np.ones(len(x)) if weights is None else weights
-        def log_r_sum(th: np.ndarray) -> np.ndarray:  # `(members,)` sum_i w_i log r_hat(x_i | th), normalised or not
-            total = self.estimator.predict(x, th).members @ w
-            return total - w.sum() * self._log_norm(th) if self.normalize else total
-
         if isinstance(self.estimator, CategoricalDensity):  # one pass for all points: counts per support value
             counts = np.bincount(self.estimator.support_index(x), weights=w, minlength=len(self.estimator.support))
             q = -2.0 * self.estimator.log_prob_table(pts) @ counts
         else:
+
+            def log_r_sum(th: np.ndarray) -> np.ndarray:  # `(members,)` sum_i w_i log r_hat(x_i | th), normalised or not
+                total = self.estimator.predict(x, th).members @ w
+                return total - w.sum() * self._log_norm(th) if self.normalize else total
+
             q = np.stack([-2.0 * log_r_sum(th) for th in pts], axis=1)
         if self.expected_events is not None:
             n = float(w.sum())
@@ -328,8 +346,7 @@ class RatioScan:
         Returns the points that succeeded and their simulations (numerator and reference events per point).
         """
         if self._executor is None:
-            reference = not getattr(self.estimator, "normalized", False)
-            objective = GoldObjective(self.simulator, self.theta_ref, self.events_per_point, reference=reference)
+            objective = GoldObjective(self.simulator, self.theta_ref, self.events_per_point, reference=not self._density)
             self._executor = make_executor(self._executor_spec, objective, retry=self._retry, **self._executor_options)
         first = len(self.points) if first_id is None else int(first_id)
         thetas = np.asarray(thetas, dtype=float).reshape(-1, self.grid.shape[1])

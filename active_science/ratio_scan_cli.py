@@ -85,11 +85,9 @@ def _training(cfg: dict[str, Any]) -> Any:
     :data:`~active_science.ratio.categorical.DENSITY_TRAINING`, full-batch steps)."""
     from dataclasses import replace
 
-    from active_science.ratio.categorical import DENSITY_TRAINING
-    from active_science.ratio.config import TrainingConfig
+    from active_science.ratio_scan import default_training
 
-    base = DENSITY_TRAINING if cfg["method"] == "scandal" else TrainingConfig(max_epochs=60, patience=10)
-    return replace(base, **{k: cfg[k] for k in ("max_epochs", "patience") if cfg.get(k) is not None})
+    return replace(default_training(cfg["method"]), **{k: cfg[k] for k in ("max_epochs", "patience") if cfg.get(k) is not None})
 
 
 def _report(scan: Any, task: Any) -> None:

@@ -79,11 +79,7 @@ class CategoricalDensity(StoredState):
         ensemble_size: independently initialised members (their spread is the epistemic uncertainty).
         seed: initialisation and the train/validation split derive from it.
         validation_fraction: share of each simulation's events held out for early stopping.
-
-    ``normalized = True`` tells a likelihood scan that ``log p_hat`` needs no normalising average.
     """
-
-    normalized = True
 
     def __init__(
         self,
