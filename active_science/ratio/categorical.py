@@ -41,11 +41,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from active_science.exceptions import InvalidInputError, StoreError
+from active_science.exceptions import InvalidInputError
 from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio.ensemble import RatioPrediction
 from active_science.ratio.networks import EnsembleMLP
-from active_science.ratio.persistence import StoredState, array_to_json, json_to_array, load_module_arrays, module_arrays
+from active_science.ratio.persistence import StoredState, json_to_array, load_module_arrays, module_arrays
 from active_science.simulation import Simulation
 from active_science.threads import torch_threads
 
@@ -344,12 +344,8 @@ class CategoricalDensity(StoredState):
     @classmethod
     def from_state_arrays(cls, arrays: Mapping[str, np.ndarray]) -> CategoricalDensity:
         """Rebuild a trained density from :meth:`state_arrays` (ready to predict, or to append and retrain)."""
-        meta = array_to_json(arrays["config"])
-        if meta.get("kind") != "CategoricalDensity":
-            raise StoreError(f"arrays hold a {meta.get('kind')!r}, not a CategoricalDensity")
-        cfg = dict(meta["config"])
-        net = cfg.pop("network")
-        est = cls(cfg.pop("support"), network=NetworkConfig(hidden=tuple(net["hidden"]), activation=net["activation"]), **cfg)
+        cfg = dict(cls.stored_meta(arrays)["config"])
+        est = cls(cfg.pop("support"), network=NetworkConfig.from_dict(cfg.pop("network")), **cfg)
         est.network_ = EnsembleMLP(est.ensemble_size, est.dim, len(est.support), est.network_config, generator=torch.Generator()).double()
         load_module_arrays(est.network_, arrays)
         return est

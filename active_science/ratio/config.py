@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -50,6 +51,11 @@ class NetworkConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return {"hidden": list(self.hidden), "activation": self.activation}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> NetworkConfig:
+        """The inverse of :meth:`to_dict`."""
+        return cls(hidden=tuple(d["hidden"]), activation=d["activation"])
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from active_science.exceptions import InvalidInputError, StoreError
+from active_science.exceptions import InvalidInputError
 from active_science.ratio import losses
 from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio.dataset import RatioRows, fill_missing_partners, rows_from_simulation
 from active_science.ratio.ensemble import RatioPrediction
 from active_science.ratio.methods import MethodName, method_spec
 from active_science.ratio.networks import Mode, RatioNetwork
-from active_science.ratio.persistence import StoredState, array_to_json, json_to_array, load_module_arrays, module_arrays
+from active_science.ratio.persistence import StoredState, json_to_array, load_module_arrays, module_arrays
 from active_science.ratio.standardize import Standardizer
 from active_science.ratio.training import TrainingHistory, train_ensemble
 from active_science.simulation import Simulation
@@ -399,11 +399,9 @@ class RatioEstimator(StoredState):
     @classmethod
     def from_state_arrays(cls, arrays: Mapping[str, np.ndarray]) -> RatioEstimator:
         """Rebuild a trained estimator from :meth:`state_arrays` (ready to predict, or to append and retrain)."""
-        meta = array_to_json(arrays["config"])
-        if meta.get("kind") != "RatioEstimator":
-            raise StoreError(f"arrays hold a {meta.get('kind')!r}, not a RatioEstimator")
+        meta = cls.stored_meta(arrays)
         cfg = dict(meta["config"])
-        cfg["network"] = NetworkConfig(hidden=tuple(cfg["network"]["hidden"]), activation=cfg["network"]["activation"])
+        cfg["network"] = NetworkConfig.from_dict(cfg["network"])
         est = cls(cfg.pop("method"), **cfg)
         est.dims_ = (int(meta["dims"][0]), int(meta["dims"][1]))
         est.standardizer_ = Standardizer.from_arrays({k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("standardizer.")})

@@ -82,6 +82,14 @@ class StoredState:
         save_arrays(store, key, round, self.state_arrays())
 
     @classmethod
+    def stored_meta(cls, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
+        """The settings saved under ``"config"``, checked to be this class's (``kind`` is the class name)."""
+        meta = array_to_json(arrays["config"])
+        if meta.get("kind") != cls.__name__:
+            raise StoreError(f"arrays hold a {meta.get('kind')!r}, not a {cls.__name__}")
+        return meta
+
+    @classmethod
     def load(cls, store: Any, key: str, round: int | None = None) -> Self:
         """Read a state written with :meth:`save` (latest round by default)."""
         return cls.from_state_arrays(load_arrays(store, key, round))

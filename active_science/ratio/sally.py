@@ -19,12 +19,12 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from active_science.exceptions import InvalidInputError, StoreError
+from active_science.exceptions import InvalidInputError
 from active_science.ratio.config import NetworkConfig, TrainingConfig
 from active_science.ratio.histogram import HistogramDensity, default_bins, shared_edges
 from active_science.ratio.mining import spawn_seeds
 from active_science.ratio.networks import ScoreNetwork
-from active_science.ratio.persistence import StoredState, array_to_json, json_to_array, load_module_arrays, module_arrays
+from active_science.ratio.persistence import StoredState, json_to_array, load_module_arrays, module_arrays
 from active_science.ratio.training import TrainingHistory, train_ensemble
 from active_science.simulation import Simulation
 
@@ -180,10 +180,8 @@ class ScoreEstimator(StoredState):
 
     @classmethod
     def from_state_arrays(cls, arrays: Mapping[str, np.ndarray]) -> ScoreEstimator:
-        cfg = array_to_json(arrays["config"])
-        if cfg.get("kind") != "ScoreEstimator":
-            raise StoreError(f"arrays hold a {cfg.get('kind')!r}, not a ScoreEstimator")
-        net_cfg = NetworkConfig(hidden=tuple(cfg["network"]["hidden"]), activation=cfg["network"]["activation"])
+        cfg = cls.stored_meta(arrays)
+        net_cfg = NetworkConfig.from_dict(cfg["network"])
         est = cls(cfg["theta_ref"], method=cfg["method"], network=net_cfg, ensemble_size=cfg["ensemble_size"], seed=cfg["seed"])
         est.scales_ = {k.split(".", 1)[1]: np.asarray(v, dtype=float) for k, v in arrays.items() if k.startswith("scales.")}
         x_dim, d = cfg["dims"]
