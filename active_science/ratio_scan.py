@@ -135,6 +135,12 @@ class RatioScan:
             at ``theta_ref`` so far, no extra simulations) before computing ``q`` (ignored by ``"scandal"``). A network's ratio is not exactly
             normalised, and an offset ``c(theta)`` in ``log r_hat`` moves ``q`` by ``-2 c sum_i w_i`` (120 c for
             the Galton board's 60 Asimov balls: a 0.01 offset shifts ``q`` by 1.2, five grid steps of the contour).
+        warm_start: each round's retrain continues from the previous weights (True) or starts from the seed's initial
+            weights on all simulations so far (False: the estimator is then a function of the simulations alone, not of
+            the order they arrived in). Default (None): False for ``"scandal"``, whose full-batch retrain takes seconds
+            and, warm-started, kept early biases that later data did not remove (README: on the Galton board the
+            active loop held balanced accuracy >= 0.98 from a median of 12 000 events instead of 26 000); True for the
+            ratio methods, whose minibatch retrains over every event cost more.
         ensemble_size, network, training: the estimator (``"scandal"`` trains full-batch: ``training.max_epochs``
             counts steps, default :data:`~active_science.ratio.categorical.DENSITY_TRAINING`).
         seed: everything random derives from it (the simulator seed of point ``i`` is ``point_seed(seed, i)``).
@@ -172,6 +178,7 @@ class RatioScan:
         normalize: bool = True,
         acquisition: str = "entropy",
         space_filling: int = 0,
+        warm_start: bool | None = None,
         ensemble_size: int = 3,
         network: NetworkConfig | None = None,
         training: TrainingConfig | None = None,
@@ -225,6 +232,9 @@ class RatioScan:
         if isinstance(space_filling, bool) or not isinstance(space_filling, int) or not 0 <= space_filling < batch_size:
             raise InvalidInputError(f"space_filling={space_filling!r} must be an integer in [0, batch_size={batch_size}): points per round placed far from all others")
         self.space_filling = space_filling
+        if warm_start is not None and not isinstance(warm_start, (bool, np.bool_)):
+            raise InvalidInputError(f"warm_start={warm_start!r} must be True (continue from the last weights), False (retrain from scratch each round) or None (the method's default)")
+        self.warm_start = method != "scandal" if warm_start is None else bool(warm_start)
         self._pool: tuple[int, np.ndarray, np.ndarray] | None = None
         self.seed = int(seed)
         self._executor_spec, self._executor_options, self._retry = executor, dict(executor_options or {}), retry
@@ -399,7 +409,7 @@ class RatioScan:
         pts, sims = self.simulate(pts)
         self.points = np.concatenate([self.points, pts])
         self.n_events += int(sum(len(s) for s in sims))
-        self.estimator.append(sims).train(self.training)
+        self.estimator.append(sims).train(self.training, warm_start=self.warm_start)
         excl = self.excluded()
         changed = 1.0 if not self.history else float(np.mean(excl != self.history[-1].excluded))
         out = RatioScanRound(round=r, n_events=self.n_events, changed=changed, excluded=excl, points=pts)

@@ -13,6 +13,10 @@ forms q from the raw network ratio (studies written before this key existed resu
 (Galton board) trains a conditional categorical density with the gold score term instead of a ratio: normalised by
 construction, it simulates no reference events (``max_epochs`` then counts full-batch steps, default 2 000); with
 ``task = "weinberg"`` it needs ``bins = 40`` (the angle histogrammed, the binned likelihood as the truth).
+``observed_events = 1000`` sets the size of the task's dataset (default 60 Asimov balls on the Galton board, 3 000
+Weinberg events); ``theta_range = [-1.5, 0.0]`` the Galton board's scanned range (default ``[-1, -0.4]``);
+``warm_start = true / false`` continues each round's retrain from the last weights / retrains from scratch (default:
+from scratch for ``"scandal"``, warm for the ratio methods).
 
 Example:
     >>> import os, tempfile
@@ -37,7 +41,8 @@ _DEFAULTS: dict[str, Any] = {
     "events_per_point": 100, "initial_points": 3, "batch_size": 1, "ensemble_size": 3, "hidden": [32, 32],
     "max_epochs": None, "patience": None, "cl": 0.95, "tolerance": 0.005, "max_rounds": 10, "seed": 0,
     "statistic": "chi2", "theta_null": None, "x_obs": None, "executor": "serial", "num_cpus": None, "address": None,
-    "acquisition": "entropy", "normalize": True, "bins": None, "space_filling": 0,
+    "acquisition": "entropy", "normalize": True, "bins": None, "space_filling": 0, "observed_events": None,
+    "theta_range": None, "warm_start": None,
 }  # fmt: skip
 
 
@@ -48,6 +53,8 @@ def load_ratio_config(path: str | Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"[study] has unknown keys {unknown}; valid keys: {', '.join(sorted(_DEFAULTS))}")
     cfg = {**_DEFAULTS, **study}
+    if cfg["warm_start"] is None:  # stored explicitly, so a resume retrains as the study was run
+        cfg["warm_start"] = cfg["method"] != "scandal"
     cfg["store"] = str(relative_to_config(cfg["store"], Path(path).resolve().parent))
     if cfg["x_obs"] is not None:
         file, sep, dataset = str(cfg["x_obs"]).partition(":")
@@ -65,6 +72,8 @@ def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     task = ratio_task(
         cfg["task"], grid_size=int(cfg["grid_size"]), cl=float(cfg["cl"]), seed=int(cfg["seed"]), x_obs=x_obs,
         statistic=cfg.get("statistic", "chi2"), theta_null=cfg.get("theta_null"), bins=cfg.get("bins"),
+        observed_events=cfg.get("observed_events"),
+        theta_range=None if cfg.get("theta_range") is None else tuple(cfg["theta_range"]),
     )  # fmt: skip
     options = {k: cfg[k] for k in ("num_cpus", "address") if cfg.get(k) is not None}
     kwargs = dict(
@@ -76,6 +85,7 @@ def _build(cfg: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         executor=cfg.get("executor", "serial"), executor_options=options,
         # a study file from before these keys: entropy, and q from the raw ratio as it was run
         acquisition=cfg.get("acquisition", "entropy"), normalize=cfg.get("normalize", False), space_filling=cfg.get("space_filling", 0),
+        warm_start=cfg.get("warm_start", True),  # a study file from before this key: warm, as it was run
     )  # fmt: skip
     return task, kwargs
 

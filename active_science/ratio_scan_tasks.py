@@ -67,14 +67,16 @@ def _asimov(sim: Any, name: str, theta: np.ndarray, n: float, seed: int) -> tupl
 
 def ratio_task(
     name: str, *, grid_size: int = 121, cl: float = 0.95, seed: int = 0, x_obs: np.ndarray | None = None,
-    statistic: str = "chi2", theta_null: Any = None, observed_events: int = 3000,
+    statistic: str = "chi2", theta_null: Any = None, observed_events: int | None = None,
     theta_range: tuple[float, float] | None = None, bins: int | None = None,
 ) -> ScanTask:  # fmt: skip
     """Build a reference task (``"galton"`` or ``"weinberg"``); ``grid_size`` points per axis.
 
     ``x_obs`` `(n, x_dim)`: the user's events instead of the task's data; ``statistic="cls"``: truth from
     asymptotic CLs with the Asimov data of ``theta_null`` (default: the task's true point) as the null hypothesis.
-    ``observed_events``: size of the Weinberg dataset (the estimator's per-event error enters ``q`` multiplied by it).
+    ``observed_events``: size of the observed dataset (default: the Asimov data of 60 balls on the Galton board, 3 000
+    Weinberg events); the estimator's per-event error enters ``q`` multiplied by it, and the contour narrows like
+    ``1 / sqrt(observed_events)``.
     ``theta_range``: Galton only, the scanned range (default ``(-1, -0.4)``, the reference training range, where the
     95 % interval covers 65 % of it; a scan that does not know where its answer is covers more, e.g. ``(-1.5, 0)``
     from the unbiased board down, where it covers 26 %).
@@ -84,6 +86,8 @@ def ratio_task(
     """
     if bins is not None and (name != "weinberg" or isinstance(bins, bool) or not isinstance(bins, int) or bins < 2):
         raise InvalidInputError(f"bins={bins!r} applies to the 'weinberg' task only and must be an integer >= 2, e.g. 40")
+    if observed_events is not None and (isinstance(observed_events, bool) or not isinstance(observed_events, (int, np.integer)) or observed_events < 1):
+        raise InvalidInputError(f"observed_events={observed_events!r} must be a positive integer (events in the observed dataset), e.g. 1000")
     if theta_range is not None and name != "galton":
         raise InvalidInputError(f"theta_range={theta_range!r} applies to the 'galton' task only; drop it for {name!r}")
     if name == "galton":
@@ -95,7 +99,7 @@ def ratio_task(
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < true < hi):
             raise InvalidInputError(f"theta_range={theta_range!r} must be (low, high), finite, containing the true theta {true}, e.g. (-1.5, 0.0)")
         sim: Any = GaltonBoard(theta_range=(lo, hi))
-        x, w = _asimov(sim, name, np.array([true]), 60.0, seed)  # Asimov data of 60 balls at the true theta
+        x, w = _asimov(sim, name, np.array([true]), 60.0 if observed_events is None else float(observed_events), seed)
         grid = np.linspace(lo, hi, grid_size)[:, None]
     elif name == "weinberg":
         from active_science.simulators.weinberg import Weinberg
@@ -107,7 +111,7 @@ def ratio_task(
             # the smeared angle lives within the acceptance +- 8 resolutions
             reach = sim.acceptance_edge + 8.0 * sim.resolution
             sim = BinnedObservable(sim, np.linspace(-1.0, 1.0, bins + 1), x_range=(-reach, reach))
-        x = sim.simulate(list(TRUE_POINTS["weinberg"]), seed=seed, num_events=int(observed_events)).x
+        x = sim.simulate(list(TRUE_POINTS["weinberg"]), seed=seed, num_events=3000 if observed_events is None else int(observed_events)).x
         w = None
         a = np.linspace(0.18, 0.28, grid_size)
         b = np.linspace(1.0, 1.35, grid_size)

@@ -15,7 +15,8 @@ of the 95 % CL excluded region is measured on a dense grid against the exact-lik
 ``--no-normalize`` gives the raw network ratio, the setting of the runs before that option existed; SCANDAL is
 normalised by construction). Events are counted the same way in both arms: every simulated event, numerator and
 reference; the normalisation simulates nothing. Rows record ``estimator``, ``normalize``, ``events_per_point``,
-``initial_points``, ``batch_size``, ``acquisition``, ``bins`` and ``space_filling``.
+``initial_points``, ``batch_size``, ``acquisition``, ``bins``, ``observed_events`` (None: the task's default), ``warm_start`` and
+``space_filling``.
 
     python -m benchmarks.active_vs_static --quick --out F.json
     python -m benchmarks.active_vs_static --task weinberg --seeds 3 --out W.json          # ALICE, continuous angle
@@ -78,7 +79,7 @@ def run_active(task, s: dict, seed: int, training: TrainingConfig, log=lambda n,
     scan = RatioScan(
         task.simulator, task.x_obs, task.grid, weights=task.weights, method=s["method"], events_per_point=s["events_per_point"],
         initial_points=s["initial_points"], batch_size=s["batch_size"], tolerance=0.0, ensemble_size=3, normalize=s["normalize"],
-        acquisition=s["acquisition"], space_filling=s.get("space_filling", 0),
+        acquisition=s["acquisition"], space_filling=s.get("space_filling", 0), warm_start=s.get("warm_start"),
         network=s["network"], training=training, seed=seed,
     )  # fmt: skip
     curve = []
@@ -96,7 +97,7 @@ def run_static(task, s: dict, seed: int, training: TrainingConfig, ladder: list[
     order = task.simulator.space.from_unit(rng.random((max(ladder), task.grid.shape[1])))
     scan = RatioScan(
         task.simulator, task.x_obs, task.grid, weights=task.weights, method=s["method"], events_per_point=s["events_per_point"],
-        ensemble_size=3, normalize=s["normalize"], network=s["network"], training=training, seed=seed,
+        ensemble_size=3, normalize=s["normalize"], warm_start=s.get("warm_start"), network=s["network"], training=training, seed=seed,
     )  # fmt: skip
     done = 0
     for k in ladder:
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--galton-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                     help="Galton: the scanned theta range (default -1 -0.4, where the interval covers 65 %%; -1.5 0 from the unbiased board: 26 %%)")
     ap.add_argument("--grid", type=int, default=None, help="override the dense evaluation grid's points per axis")
-    ap.add_argument("--observed-events", type=int, default=3000, help="Weinberg: events in the observed dataset")
+    ap.add_argument("--observed-events", type=int, default=None, help="events in the observed dataset (default: 60 Asimov balls on the Galton board, 3 000 Weinberg events)")
     ap.add_argument("--bins", type=int, default=None, help="Weinberg: histogram the angle into this many bins (default 40 with --method scandal)")
     ap.add_argument("--methods", nargs="+", default=["active", "static"], choices=["active", "static"])
     ap.add_argument("--method", default=None, help="the estimator of both arms (default: scandal for galton, alice for weinberg)")
@@ -251,6 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--acquisition", default=None, choices=["entropy", "tmse"], help="the active arm's acquisition (default: the task's)")
     ap.add_argument("--no-normalize", action="store_true", help="q from the raw network ratio (RatioScan(normalize=False))")
     ap.add_argument("--space-filling", type=int, default=None, help="active arm: points per round placed far from all others (RatioScan(space_filling=))")
+    ap.add_argument("--retrain", choices=("warm", "scratch"), default=None, help="both arms: each round continues from the last weights (warm) or retrains from scratch (default: RatioScan's, scratch for scandal)")
     ap.add_argument("--progress", default=None, help="append one JSON line per round to this file (partial results)")
     ap.add_argument("--merge", nargs="+", default=None, help="pool the per-seed rows of these JSON files (no new runs)")
     args = ap.parse_args(argv)
@@ -267,6 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         s["acquisition"] = args.acquisition
     if args.space_filling is not None:
         s["space_filling"] = args.space_filling
+    s["warm_start"] = None if args.retrain is None else args.retrain == "warm"
     if args.events_per_point is not None:
         s["events_per_point"] = args.events_per_point
     for key in ("max_points", "static_max_points", "static_every", "batch_size", "initial_points", "grid"):
@@ -304,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
             reach = first_reaching(curve)
             tag = dict(task=args.task, method=method, seed=seed, estimator=s["method"], normalize=s["normalize"] and s["method"] != "scandal", events_per_point=s["events_per_point"],
                        acquisition=s["acquisition"] if method == "active" else None,
-                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins,
+                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins, observed_events=args.observed_events, warm_start=s["method"] != "scandal" if s["warm_start"] is None else s["warm_start"],
                        space_filling=s.get("space_filling", 0) if method == "active" else None)  # fmt: skip
             for n, ba in curve:
                 rows.append(dict(tag, n_simulations=n, metric="balanced_accuracy", value=ba))

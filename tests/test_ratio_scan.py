@@ -106,11 +106,12 @@ def _same_training_data(a, b) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "training"), [("alices", SMALL["training"]), ("scandal", TrainingConfig(max_epochs=30, patience=10))]
+    ("method", "training", "warm_start"),
+    [("alices", SMALL["training"], True), ("scandal", TrainingConfig(max_epochs=30, patience=10), True), ("scandal", TrainingConfig(max_epochs=30, patience=10), False)],
 )
-def test_resume_restores_simulations_and_weights_and_continues_identically(tmp_path, method, training):
+def test_resume_restores_simulations_and_weights_and_continues_identically(tmp_path, method, training, warm_start):
     task = ratio_task("galton", grid_size=31)
-    kw = dict(weights=task.weights, events_per_point=60, initial_points=3, batch_size=1, seed=3, method=method, **{**SMALL, "training": training})
+    kw = dict(weights=task.weights, events_per_point=60, initial_points=3, batch_size=1, seed=3, method=method, warm_start=warm_start, **{**SMALL, "training": training})
     full = RatioScan(task.simulator, task.x_obs, task.grid, **kw)
     full.run(max_rounds=3)
     path = tmp_path / "ratio.h5"
@@ -129,6 +130,27 @@ def test_resume_restores_simulations_and_weights_and_continues_identically(tmp_p
     # round 2 after the resume is the round 2 of the uninterrupted scan: same point, same retrained weights
     np.testing.assert_array_equal(resumed.points, full.points)
     np.testing.assert_allclose(resumed.estimator.predict(x, [-0.8]).members, full.estimator.predict(x, [-0.8]).members, atol=1e-6)
+
+
+def test_retraining_from_scratch_makes_the_estimator_a_function_of_the_simulations_alone():
+    # warm_start=False: three rounds of one point each end with the estimator that one round of the same three points
+    # (same ids, so the same simulations and validation split) trains; warm-started rounds depend on the path.
+    # warm_start=None (default) is False for scandal, True for the ratio methods
+    task = ratio_task("galton", grid_size=31)
+    kw = dict(weights=task.weights, events_per_point=60, method="scandal", seed=5, ensemble_size=2,
+              network=NetworkConfig(hidden=(8,)), training=TrainingConfig(max_epochs=40, patience=10))  # fmt: skip
+    rounds = RatioScan(task.simulator, task.x_obs, task.grid, initial_points=1, batch_size=1, warm_start=False, **kw)
+    rounds.run(max_rounds=3)
+    once = RatioScan(task.simulator, task.x_obs, task.grid, warm_start=False, **kw)
+    once.step(points=rounds.points)
+    x = np.arange(31.0)[:, None]
+    np.testing.assert_allclose(rounds.estimator.predict(x, [-0.8]).members, once.estimator.predict(x, [-0.8]).members, atol=1e-10)
+    warm = RatioScan(task.simulator, task.x_obs, task.grid, initial_points=1, batch_size=1, warm_start=True, **kw)
+    assert not RatioScan(task.simulator, task.x_obs, task.grid, **kw).warm_start  # scandal's default: from scratch
+    warm.run(max_rounds=3)
+    assert np.abs(warm.estimator.predict(x, [-0.8]).members - once.estimator.predict(x, [-0.8]).members).max() > 1e-3
+    with pytest.raises(InvalidInputError, match="warm_start='no' must be True"):
+        RatioScan(task.simulator, task.x_obs, task.grid, warm_start="no")
 
 
 def test_weinberg_two_parameter_statistic_is_exact_with_the_exact_ratio():
@@ -226,6 +248,24 @@ def test_galton_theta_range_widens_the_scan_but_keeps_the_exact_interval():
         ratio_task("galton", grid_size=11, theta_range=0.5)
     with pytest.raises(InvalidInputError, match="'galton' task only"):
         ratio_task("weinberg", grid_size=3, theta_range=(0.2, 0.3))
+
+
+def test_galton_observed_events_narrow_the_interval_like_the_fisher_information_says():
+    # Wilks with a quadratic log-likelihood: the 95 % interval of n Asimov balls is 2 x 1.96 / sqrt(n I(theta)), I the
+    # per-ball Fisher information sum_x p'(x)^2 / p(x), here by central differences of the board's exact probabilities;
+    # at n = 1 000 the quadratic approximation holds to ~1 % (grid step 0.0005 = 0.5 % of the width)
+    from active_science.simulators.galton import GaltonBoard
+
+    board, h = GaltonBoard(theta_range=(-1.5, 0.0)), 1e-4
+    p = board.probabilities(np.array([[-0.7]]))[0]
+    dp = (board.probabilities(np.array([[-0.7 + h]]))[0] - board.probabilities(np.array([[-0.7 - h]]))[0]) / (2 * h)
+    fisher = np.sum(dp[p > 1e-15] ** 2 / p[p > 1e-15])
+    task = ratio_task("galton", grid_size=3001, theta_range=(-1.5, 0.0), observed_events=1000)
+    allowed = task.grid[~task.excluded, 0]
+    assert abs((allowed.max() - allowed.min()) / (2 * 1.959964 / np.sqrt(1000 * fisher)) - 1) < 0.02
+    for bad in (0, 2.5, True):
+        with pytest.raises(InvalidInputError, match=f"observed_events={bad!r} must be a positive integer"):
+            ratio_task("galton", grid_size=11, observed_events=bad)
 
 
 def test_scandal_simulates_no_reference_events_and_approaches_the_exact_contour():

@@ -125,3 +125,30 @@ def test_weinberg_scandal_needs_bins_and_runs_with_them(tmp_path, capsys):
     cfg.write_text(text.replace('store = "g.h5"', 'store = "w.h5"\nbins = 10'))
     assert run_config(cfg, force=False, progress=False) == 0
     assert "balanced accuracy" in capsys.readouterr().out
+
+
+def test_observed_events_theta_range_and_warm_start_keys_reach_the_scan_and_bad_ones_write_nothing(tmp_path):
+    from active_science.exceptions import InvalidInputError
+    from active_science.ratio_scan_cli import _build
+    from active_science.ratio_scan_tasks import ratio_task
+
+    cfg = tmp_path / "w.toml"
+    cfg.write_text(TOML.replace('store = "g.h5"', 'store = "w.h5"\nobserved_events = 1000\ntheta_range = [-1.5, 0.0]\nwarm_start = false'))
+    task, kwargs = _build(load_ratio_config(cfg))
+    plain = tmp_path / "p.toml"
+    plain.write_text(TOML)
+    assert kwargs["warm_start"] is False and _build(load_ratio_config(plain))[1]["warm_start"] is True  # alice's default
+    scandal = tmp_path / "s.toml"
+    scandal.write_text(TOML + 'method = "scandal"\n')
+    fresh = load_ratio_config(scandal)
+    assert fresh["warm_start"] is False  # scandal's default, written into the study file's config
+    older = {k: v for k, v in fresh.items() if k != "warm_start"}  # a study file from before the key
+    assert _build(older)[1]["warm_start"] is True
+    expected = ratio_task("galton", grid_size=31, observed_events=1000, theta_range=(-1.5, 0.0))
+    assert task.weights.sum() == pytest.approx(1000.0)  # the Asimov data of 1 000 balls
+    assert (task.excluded == expected.excluded).all() and task.grid[0, 0] == -1.5
+    bad = tmp_path / "x.toml"
+    bad.write_text(TOML.replace('store = "g.h5"', 'store = "x.h5"\nobserved_events = -5'))
+    with pytest.raises(InvalidInputError, match="observed_events=-5 must be a positive integer"):
+        run_config(bad, force=False, progress=False)
+    assert not (tmp_path / "x.h5").exists()
