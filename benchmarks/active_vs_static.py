@@ -15,8 +15,8 @@ of the 95 % CL excluded region is measured on a dense grid against the exact-lik
 ``--no-normalize`` gives the raw network ratio, the setting of the runs before that option existed; SCANDAL is
 normalised by construction). Events are counted the same way in both arms: every simulated event, numerator and
 reference; the normalisation simulates nothing. Rows record ``estimator``, ``normalize``, ``events_per_point``,
-``initial_points``, ``batch_size``, ``acquisition``, ``bins``, ``observed_events`` (None: the task's default), ``warm_start`` and
-``space_filling``.
+``initial_points``, ``batch_size``, ``acquisition``, ``bins``, ``observed_events`` (None: the task's default),
+``warm_start`` (``--retrain``; default from scratch for scandal, warm for the ratio methods) and ``space_filling``.
 
     python -m benchmarks.active_vs_static --quick --out F.json
     python -m benchmarks.active_vs_static --task weinberg --seeds 3 --out W.json          # ALICE, continuous angle
