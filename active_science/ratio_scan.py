@@ -51,7 +51,7 @@ from active_science.store import Store
 from active_science.surrogates.gp import GPSurrogate
 from active_science.threads import torch_threads
 
-__all__ = ["KIND", "RATIO_TRAINING", "RatioScan", "RatioScanRound", "balanced_accuracy", "default_training"]
+__all__ = ["KIND", "RATIO_TRAINING", "RatioScan", "RatioScanRound", "balanced_accuracy", "default_training", "default_warm_start"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,18 @@ def default_training(method: str) -> TrainingConfig:
         (60, 2000)
     """
     return DENSITY_TRAINING if method == "scandal" else RATIO_TRAINING
+
+
+def default_warm_start(method: str) -> bool:
+    """Whether a :class:`RatioScan` with ``method`` continues each retrain from the last weights when not told:
+    from scratch for ``"scandal"`` (its full-batch retrain takes seconds, and warm starts kept early biases), warm
+    for the ratio methods (minibatch retrains over every event).
+
+    Example:
+        >>> default_warm_start("alice"), default_warm_start("scandal")
+        (True, False)
+    """
+    return method != "scandal"
 
 
 def balanced_accuracy(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -234,7 +246,7 @@ class RatioScan:
         self.space_filling = space_filling
         if warm_start is not None and not isinstance(warm_start, (bool, np.bool_)):
             raise InvalidInputError(f"warm_start={warm_start!r} must be True (continue from the last weights), False (retrain from scratch each round) or None (the method's default)")
-        self.warm_start = method != "scandal" if warm_start is None else bool(warm_start)
+        self.warm_start = default_warm_start(method) if warm_start is None else bool(warm_start)
         self._pool: tuple[int, np.ndarray, np.ndarray] | None = None
         self.seed = int(seed)
         self._executor_spec, self._executor_options, self._retry = executor, dict(executor_options or {}), retry
@@ -304,7 +316,7 @@ class RatioScan:
     def _raw_q(self, x: np.ndarray, weights: np.ndarray | None, pts: np.ndarray) -> np.ndarray:
         """``-2 sum_i w_i log r_hat(x_i | theta)`` (plus the rate term) `(members, k)` at `(k, d)` points."""
         w = np.ones(len(x)) if weights is None else weights
-        if isinstance(self.estimator, CategoricalDensity):  # one pass for all points: counts per support value
+        if self._density:  # one pass for all points: counts per support value
             counts = np.bincount(self.estimator.support_index(x), weights=w, minlength=len(self.estimator.support))
             q = -2.0 * self.estimator.log_prob_table(pts) @ counts
         else:

@@ -54,7 +54,9 @@ def load_ratio_config(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"[study] has unknown keys {unknown}; valid keys: {', '.join(sorted(_DEFAULTS))}")
     cfg = {**_DEFAULTS, **study}
     if cfg["warm_start"] is None:  # stored explicitly, so a resume retrains as the study was run
-        cfg["warm_start"] = cfg["method"] != "scandal"
+        from active_science.ratio_scan import default_warm_start
+
+        cfg["warm_start"] = default_warm_start(cfg["method"])
     cfg["store"] = str(relative_to_config(cfg["store"], Path(path).resolve().parent))
     if cfg["x_obs"] is not None:
         file, sep, dataset = str(cfg["x_obs"]).partition(":")

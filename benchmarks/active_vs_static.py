@@ -45,7 +45,7 @@ import torch
 
 from active_science.ratio.categorical import DENSITY_TRAINING
 from active_science.ratio.config import NetworkConfig, TrainingConfig
-from active_science.ratio_scan import RatioScan, balanced_accuracy
+from active_science.ratio_scan import RatioScan, balanced_accuracy, default_warm_start
 from active_science.ratio_scan_tasks import ratio_task
 
 TARGET = 0.98
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
             reach = first_reaching(curve)
             tag = dict(task=args.task, method=method, seed=seed, estimator=s["method"], normalize=s["normalize"] and s["method"] != "scandal", events_per_point=s["events_per_point"],
                        acquisition=s["acquisition"] if method == "active" else None,
-                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins, observed_events=args.observed_events, warm_start=s["method"] != "scandal" if s["warm_start"] is None else s["warm_start"],
+                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins, observed_events=args.observed_events, warm_start=default_warm_start(s["method"]) if s["warm_start"] is None else s["warm_start"],
                        space_filling=s.get("space_filling", 0) if method == "active" else None)  # fmt: skip
             for n, ba in curve:
                 rows.append(dict(tag, n_simulations=n, metric="balanced_accuracy", value=ba))
