@@ -193,7 +193,7 @@ def summarise(rows: list[dict], task: str) -> list[dict]:
 
 
 def _curve_rows(curve_rows: list[dict]) -> list[dict]:
-    """Per-seed summary rows (final BA, events to 0.98 / 0.95) from one run's per-round rows."""
+    """Per-seed summary rows (final BA, events to 0.98 / 0.95) from the per-round rows of one arm and seed."""
     first = curve_rows[0]
     curve = [(r["n_simulations"], r["value"]) for r in sorted(curve_rows, key=lambda r: r["n_simulations"])]
     n_final, ba_final = curve[-1]
@@ -205,21 +205,58 @@ def _curve_rows(curve_rows: list[dict]) -> list[dict]:
     ]
 
 
+def progress_curves(lines: list[dict]) -> dict[tuple, list[dict]]:
+    """The per-round rows of a ``--progress`` log, one list per ``(task, method, seed)`` in file order.
+
+    One log holds every arm and seed its run did (interleaved by nothing but time), so each curve is taken apart by
+    its key before it is summarised. A run restarted on the same log appends the same curve again from its first
+    budget: a budget that does not grow starts a new attempt, and only the last attempt is kept (the rows of an
+    earlier, interrupted attempt would otherwise be read as the same run's).
+
+    Example:
+        >>> row = lambda m, s, n: dict(task="galton", method=m, seed=s, n_simulations=n, metric="balanced_accuracy", value=0.9)
+        >>> log = [row("active", 0, 3), row("active", 0, 4), row("static", 0, 3), row("active", 1, 3), row("active", 1, 3)]
+        >>> {k[1:]: [r["n_simulations"] for r in v] for k, v in progress_curves(log).items()}
+        {('active', 0): [3, 4], ('static', 0): [3], ('active', 1): [3]}
+    """
+    curves: dict[tuple, list[dict]] = {}
+    for r in lines:
+        key = (r["task"], r["method"], r["seed"])
+        curve = curves.setdefault(key, [])
+        if curve and r["n_simulations"] <= curve[-1]["n_simulations"]:
+            curve.clear()  # a restarted run: keep its latest attempt only
+        curve.append(r)
+    return curves
+
+
 def merge(paths: list[str], out: str | None) -> None:
     """Pool per-seed rows of several runs (e.g. one process per seed) and recompute the medians.
 
     ``.jsonl`` files are ``--progress`` logs of runs that may not have finished: their per-round rows are kept and
-    summarised up to the budget they reached (rows marked ``partial``).
+    summarised per arm and seed up to the budget they reached (rows marked ``partial``). An arm and seed found in two
+    files is an error: pooling both would count that seed twice.
     """
     rows: list[dict] = []
+    source: dict[tuple, str] = {}
+
+    def claim(key: tuple, path: str) -> None:
+        if key in source and source[key] != path:
+            raise SystemExit(f"--merge: {key[1]} seed {key[2]} of task {key[0]} is in both {source[key]} and {path}; pass only one of them")
+        source[key] = path
+
     for p in paths:
+        with open(p) as f:
+            content = [json.loads(line) for line in f if line.strip()] if p.endswith(".jsonl") else json.load(f)
         if p.endswith(".jsonl"):
-            curve = [json.loads(line) for line in open(p) if line.strip()]
-            if curve:
+            for key, curve in progress_curves(content).items():
+                claim(key, p)
                 rows += [dict(r, partial=True) for r in curve] + _curve_rows(curve)
         else:
             # per-seed rows; the stay rows are recomputed from the per-round rows by summarise
-            rows += [r for r in json.load(open(p)) if r.get("seed") is not None and r["metric"] != f"simulations_to_stay_{TARGET}"]
+            kept = [r for r in content if r.get("seed") is not None and r["metric"] != f"simulations_to_stay_{TARGET}"]
+            for key in {(r["task"], r["method"], r["seed"]) for r in kept}:
+                claim(key, p)
+            rows += kept
     for task in sorted({r["task"] for r in rows}):
         rows += summarise(rows, task)
     if out:
