@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed ... first_seed + seeds - 1 (split runs)")
     ap.add_argument("--static-every", type=int, default=None, help="evaluate the static design at every k-th budget of its ladder")
     ap.add_argument("--galton-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
-                    help="Galton: the scanned theta range (default -1 -0.4, where the interval covers 65 %%; -1.5 0 from the unbiased board: 26 %%)")
+                    help="Galton: the scanned theta range (default -1 -0.4, where the interval covers 65 %%; -1.5 0 from the unbiased board: 26 %%; with --observed-events 1000: 6.3 %% on -1.5 0, 2.4 %% on -3 1, 1.2 %% on -5 3)")
     ap.add_argument("--grid", type=int, default=None, help="override the dense evaluation grid's points per axis")
     ap.add_argument("--observed-events", type=int, default=None, help="events in the observed dataset (default: 60 Asimov balls on the Galton board, 3 000 Weinberg events)")
     ap.add_argument("--bins", type=int, default=None, help="Weinberg: histogram the angle into this many bins (default 40 with --method scandal)")
