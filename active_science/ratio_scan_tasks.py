@@ -29,6 +29,8 @@ __all__ = ["ScanTask", "ratio_task"]
 
 #: the true point of each task: the Galton board's Asimov data and the Weinberg dataset are generated there
 TRUE_POINTS = {"galton": (-0.7,), "weinberg": (0.23, 1.17)}
+#: the size of each task's observed dataset when ``observed_events`` is not given: Asimov balls / Weinberg events
+OBSERVED_EVENTS = {"galton": 60, "weinberg": 3000}
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def ratio_task(
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < true < hi):
             raise InvalidInputError(f"theta_range={theta_range!r} must be (low, high), finite, containing the true theta {true}, e.g. (-1.5, 0.0)")
         sim: Any = GaltonBoard(theta_range=(lo, hi))
-        x, w = _asimov(sim, name, np.array([true]), 60.0 if observed_events is None else float(observed_events), seed)
+        x, w = _asimov(sim, name, np.array([true]), float(OBSERVED_EVENTS["galton"] if observed_events is None else observed_events), seed)
         grid = np.linspace(lo, hi, grid_size)[:, None]
     elif name == "weinberg":
         from active_science.simulators.weinberg import Weinberg
@@ -111,7 +113,7 @@ def ratio_task(
             # the smeared angle lives within the acceptance +- 8 resolutions
             reach = sim.acceptance_edge + 8.0 * sim.resolution
             sim = BinnedObservable(sim, np.linspace(-1.0, 1.0, bins + 1), x_range=(-reach, reach))
-        x = sim.simulate(list(TRUE_POINTS["weinberg"]), seed=seed, num_events=3000 if observed_events is None else int(observed_events)).x
+        x = sim.simulate(list(TRUE_POINTS["weinberg"]), seed=seed, num_events=int(OBSERVED_EVENTS["weinberg"] if observed_events is None else observed_events)).x
         w = None
         a = np.linspace(0.18, 0.28, grid_size)
         b = np.linspace(1.0, 1.35, grid_size)

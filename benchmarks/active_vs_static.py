@@ -245,9 +245,10 @@ def merge(paths: list[str], out: str | None) -> None:
         source[key] = path
 
     for p in paths:
+        progress_log = p.endswith(".jsonl")
         with open(p) as f:
-            content = [json.loads(line) for line in f if line.strip()] if p.endswith(".jsonl") else json.load(f)
-        if p.endswith(".jsonl"):
+            content = [json.loads(line) for line in f if line.strip()] if progress_log else json.load(f)
+        if progress_log:
             for key, curve in progress_curves(content).items():
                 claim(key, p)
                 rows += [dict(r, partial=True) for r in curve] + _curve_rows(curve)
@@ -306,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
         s["acquisition"] = args.acquisition
     if args.space_filling is not None:
         s["space_filling"] = args.space_filling
-    s["warm_start"] = None if args.retrain is None else args.retrain == "warm"
+    s["warm_start"] = default_warm_start(method_name) if args.retrain is None else args.retrain == "warm"
     if args.events_per_point is not None:
         s["events_per_point"] = args.events_per_point
     for key in ("max_points", "static_max_points", "static_every", "batch_size", "initial_points", "grid"):
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
             reach = first_reaching(curve)
             tag = dict(task=args.task, method=method, seed=seed, estimator=s["method"], normalize=s["normalize"] and s["method"] != "scandal", events_per_point=s["events_per_point"],
                        acquisition=s["acquisition"] if method == "active" else None,
-                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins, observed_events=args.observed_events, warm_start=default_warm_start(s["method"]) if s["warm_start"] is None else s["warm_start"],
+                       initial_points=s["initial_points"], batch_size=s["batch_size"], theta_range=s["theta_range"], bins=bins, observed_events=args.observed_events, warm_start=s["warm_start"],
                        space_filling=s.get("space_filling", 0) if method == "active" else None)  # fmt: skip
             for n, ba in curve:
                 rows.append(dict(tag, n_simulations=n, metric="balanced_accuracy", value=ba))
