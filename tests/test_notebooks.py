@@ -22,6 +22,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("SMOKE_TEST", "1")
+    # the notebooks' own tempfile.mkdtemp() folders go to tmp_path (pruned by pytest) instead of /tmp; Ray's session
+    # folder stays in /tmp (it would take TMPDIR, and its socket paths must stay under 108 characters)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("RAY_TMPDIR", "/tmp")
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
