@@ -207,21 +207,19 @@ class CategoricalDensity(StoredState):
     def _log_prob_and_score(self, net: EnsembleMLP, u: torch.Tensor, score: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``log p_hat`` `(E, C, K)` at unit thetas `(C, d)` and, with ``score``, its theta-gradient `(E, C, K, d)`.
 
-        The gradient of the log softmax comes from forward-mode differentiation of the logits (one ``jvp`` per
-        parameter), which training can backpropagate through.
+        The gradient of the log softmax comes from forward-mode differentiation of the logits (one tangent per
+        parameter, ``EnsembleMLP.forward_with_tangents``), which training can backpropagate through.
         """
         z = u.unsqueeze(0).repeat(self.ensemble_size, 1, 1)
         if not score:
             return torch.log_softmax(net(z), dim=-1), None
         lo, hi = self.theta_bounds
-        grads = []
-        logits = None
+        tangents = []
         for a in range(self.dim):
             tangent = torch.zeros_like(z)
             tangent[..., a] = 2.0 / (hi[a] - lo[a])  # d u / d theta
-            logits, dl = torch.func.jvp(net, (z,), (tangent,))
-            grads.append(dl)
-        assert logits is not None
+            tangents.append(tangent)
+        logits, grads = net.forward_with_tangents(z, tangents)
         logp = torch.log_softmax(logits, dim=-1)
         p = logp.exp()
         g = torch.stack([dl - (p * dl).sum(-1, keepdim=True) for dl in grads], dim=-1)
