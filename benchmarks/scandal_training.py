@@ -29,22 +29,13 @@ from active_science.threads import torch_threads
 
 
 class JvpCategoricalDensity(CategoricalDensity):
-    """The density as it was trained before session 15: one ``torch.func.jvp`` per theta component."""
+    """The density as it was trained before session 15: the logits' theta-derivatives from one ``torch.func.jvp`` per
+    theta component; everything else is ``CategoricalDensity``'s own."""
 
-    def _log_prob_and_score(self, net, u, score):
-        z = u.unsqueeze(0).repeat(self.ensemble_size, 1, 1)
-        if not score:
-            return torch.log_softmax(net(z), dim=-1), None
-        lo, hi = self.theta_bounds
-        grads, logits = [], None
-        for a in range(self.dim):
-            tangent = torch.zeros_like(z)
-            tangent[..., a] = 2.0 / (hi[a] - lo[a])
-            logits, dl = torch.func.jvp(net, (z,), (tangent,))
-            grads.append(dl)
-        logp = torch.log_softmax(logits, dim=-1)
-        p = logp.exp()
-        return logp, torch.stack([dl - (p * dl).sum(-1, keepdim=True) for dl in grads], dim=-1)
+    @staticmethod
+    def _logits_and_derivatives(net, z, tangents):
+        pairs = [torch.func.jvp(net, (z,), (t,)) for t in tangents]
+        return pairs[-1][0], [d for _, d in pairs]
 
 
 def retrain(cls: type, board: GaltonBoard, sims: list) -> tuple[float, np.ndarray]:

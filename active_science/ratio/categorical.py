@@ -219,11 +219,17 @@ class CategoricalDensity(StoredState):
             tangent = torch.zeros_like(z)
             tangent[..., a] = 2.0 / (hi[a] - lo[a])  # d u / d theta
             tangents.append(tangent)
-        logits, grads = net.forward_with_tangents(z, tangents)
+        logits, grads = self._logits_and_derivatives(net, z, tangents)
         logp = torch.log_softmax(logits, dim=-1)
         p = logp.exp()
         g = torch.stack([dl - (p * dl).sum(-1, keepdim=True) for dl in grads], dim=-1)
         return logp, g
+
+    @staticmethod
+    def _logits_and_derivatives(net: EnsembleMLP, z: torch.Tensor, tangents: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The logits at ``z`` and their derivatives along ``tangents`` (``benchmarks.scandal_training`` swaps in
+        ``torch.func.jvp`` here to time the two against each other)."""
+        return net.forward_with_tangents(z, tangents)
 
     def _loss(self, net: EnsembleMLP, data: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """`(E,)` per-event loss of each member on pooled cells (the score term without its constant)."""

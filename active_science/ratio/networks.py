@@ -30,7 +30,7 @@ _ACTIVATIONS = {"tanh": torch.tanh, "silu": nn.functional.silu, "softplus": nn.f
 #: each activation's derivative, from its input ``a`` and output ``h`` (forward-mode tangents in ``EnsembleMLP``)
 _DERIVATIVES = {
     "tanh": lambda a, h: 1.0 - h * h,
-    "silu": lambda a, h: torch.sigmoid(a) * (1.0 + a * (1.0 - torch.sigmoid(a))),
+    "silu": lambda a, h: (s := torch.sigmoid(a)) * (1.0 + a * (1.0 - s)),
     "softplus": lambda a, h: torch.sigmoid(a),
 }
 

@@ -50,7 +50,7 @@ def test_forward_tangents_equal_torch_func_jvp_and_backpropagate_alike(activatio
     tangents = [torch.randn(3, 7, 2, dtype=torch.float64, generator=g) for _ in range(2)]
 
     def loss_of(out, dts):
-        return (out.sin().sum() + sum((dt**2).sum() for dt in dts)).sum()
+        return out.sin().sum() + sum((dt**2).sum() for dt in dts)
 
     out, dts = net.forward_with_tangents(z, tangents)
     mine = torch.autograd.grad(loss_of(out, dts), list(net.parameters()))
