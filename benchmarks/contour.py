@@ -352,6 +352,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--tasks", nargs="+", default=None, choices=ALL_TASKS)
     parser.add_argument("--methods", nargs="+", default=None, help="strategy names, with options as NAME[key=value, ...]")
     parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds FIRST .. FIRST + SEEDS - 1 (more seeds in a second file, pooled with --merge)")
     parser.add_argument("--batch-size", type=int, default=None, help="default 4 (quick: 4 in 1D, 8 otherwise)")
     parser.add_argument("--light", action="store_true", help="lighter acquisition optimisers (implied by --quick)")
     parser.add_argument("--budget", type=int, default=None, help="override every task's budget")
@@ -367,7 +368,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
     tasks = args.tasks or (["1d", "2d", "islands", "mass_plane", "3d"] if args.quick else ALL_TASKS)
     methods = args.methods or ALL_METHODS
-    seeds = range(args.seeds if args.seeds is not None else (1 if args.quick else 5))
+    seeds = range(args.first_seed, args.first_seed + (args.seeds if args.seeds is not None else (1 if args.quick else 5)))
     args.jobs = args.jobs if args.jobs is not None else (2 if args.quick else 1)
     options = {"quick": args.quick, "budget": args.budget, "batch_size": args.batch_size, "light": args.light or args.quick, "warp_beyond": args.warp_beyond}
     rows: list[dict] = []

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 
 from active_science.acquisition.band_entropy import DEFAULT_DISTANCE_FRACTION, DEFAULT_RESOLUTION, BandLabelEntropy
+from active_science.strategies.crossing_search import one_sided, propose_crossing_search
 from active_science.strategies.gp_contour import GPContourStrategy
+from active_science.exceptions import InvalidInputError
 from active_science.strategy_context import ProposalContext
 
 __all__ = ["BandEntropyStrategy", "band_entropy"]
@@ -27,6 +30,10 @@ class BandEntropyStrategy(GPContourStrategy):
             default stopping rule's tolerance for a contour of unit length (``DEFAULT_RESOLUTION``).
         distance_fraction: the band is taken as at least this fraction of the distance to the nearest evaluated
             point (default 0.1; 0 trusts the GP's sd everywhere).
+        crossing_search: while every evaluation lies on one side of the level (after the initial design), propose
+            where the value is most probably beyond it under ``MarginalTrendKriging`` (``crossing_search.py``)
+            instead of by the band entropy, whose GP is then sure there is no contour anywhere (default True;
+            measured in the README: 1D excursion function, 40 seeds, 8.3 instead of 9.1 evaluations on average).
         **options: as for ``GPContourStrategy`` (``num_initial``, ``explore_when_resolved``, optimiser settings).
 
     Example:
@@ -43,11 +50,27 @@ class BandEntropyStrategy(GPContourStrategy):
         True
     """
 
-    def __init__(self, *, resolution: float = DEFAULT_RESOLUTION, distance_fraction: float = DEFAULT_DISTANCE_FRACTION, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        resolution: float = DEFAULT_RESOLUTION,
+        distance_fraction: float = DEFAULT_DISTANCE_FRACTION,
+        crossing_search: bool = True,
+        **options: Any,
+    ) -> None:
         super().__init__(BandLabelEntropy, name="band_entropy", **options)
         # checked here so that a bad value gets its one-line error when the study is configured, not at the first round
         self.resolution = BandLabelEntropy.check_resolution(resolution)
         self.distance_fraction = BandLabelEntropy.check_distance_fraction(distance_fraction)
+        if not isinstance(crossing_search, bool):
+            raise InvalidInputError(f"crossing_search={crossing_search!r} must be True or False")
+        self.crossing_search = crossing_search
+
+    def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
+        searching = self.crossing_search and ctx.surrogate is not None and ctx.threshold is not None
+        if searching and len(ctx.X) + len(ctx.pending) >= self._num_initial(ctx.dim) and one_sided(ctx):
+            return propose_crossing_search(ctx, n, raw_samples=self.raw_samples)
+        return super().propose(n, ctx)
 
     def make_acquisition(self, model: Any, ctx: ProposalContext) -> BandLabelEntropy:
         return BandLabelEntropy(

@@ -20,13 +20,14 @@ from botorch.optim import optimize_acqf, optimize_acqf_discrete
 
 from active_science.space import ParameterSpace
 
-__all__ = ["maximize_acquisition", "evaluate_acquisition", "condition_on_believed"]
+__all__ = ["maximize_acquisition", "evaluate_acquisition", "condition_on_believed", "far_from"]
 
 logger = logging.getLogger(__name__)
 DTYPE = torch.float64
 
 
-def _far_from(points: np.ndarray, avoid: np.ndarray | None, min_distance: float) -> np.ndarray:
+def far_from(points: np.ndarray, avoid: np.ndarray | None, min_distance: float) -> np.ndarray:
+    """`(m,)` True where a point of `(m, d)` ``points`` is at least ``min_distance`` from every `(k, d)` ``avoid``."""
     if avoid is None or len(avoid) == 0 or len(points) == 0:
         return np.ones(len(points), dtype=bool)
     d2 = ((points[:, None, :] - avoid[None, :, :]) ** 2).sum(-1)
@@ -68,14 +69,14 @@ def maximize_acquisition(
             acquisition evaluations per point).
     """
     if candidates is not None:
-        pool = candidates[_far_from(candidates, avoid, min_distance)]
+        pool = candidates[far_from(candidates, avoid, min_distance)]
         if len(pool) == 0:
             return None
         best, _ = optimize_acqf_discrete(acq, q=1, choices=torch.as_tensor(pool, dtype=DTYPE), unique=True)
         return best.detach().numpy().reshape(-1)
 
     raw = space.sample_unit(raw_samples, seed=seed, method="sobol")
-    raw = raw[_far_from(raw, avoid, min_distance)]
+    raw = raw[far_from(raw, avoid, min_distance)]
     if len(raw) == 0:
         return None
     values = evaluate_acquisition(acq, raw)
@@ -107,7 +108,7 @@ def maximize_acquisition(
         logger.debug("acquisition optimiser: %s", w.message)
     U = np.clip(cands.detach().numpy().reshape(-1, space.dim), 0.0, 1.0)
     v = vals.detach().numpy().reshape(-1)
-    ok = space.contains(space.from_unit(U)) & _far_from(U, avoid, min_distance) & np.isfinite(v)
+    ok = space.contains(space.from_unit(U)) & far_from(U, avoid, min_distance) & np.isfinite(v)
     if np.any(ok) and v[ok].max() >= values[order[0]]:
         return U[ok][np.argmax(v[ok])]
     return raw[order[0]]

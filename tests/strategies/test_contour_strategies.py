@@ -147,11 +147,12 @@ def test_explore_when_resolved_needs_a_known_contour():
 def test_default_strategy_finds_both_islands_where_plain_entropy_circles_the_first():
     # two islands, seed 1, one evaluation at a time (benchmarks.contour, measured): label entropy's evaluations
     # 20-27 all land on the small island's boundary, already located to |f - t| < 0.005, and it reaches balanced
-    # accuracy 0.99 only at 35; the default (band-damped entropy) stops refining a contour located to within its
-    # resolution and reaches 0.99 at 28 (budget here 30: a margin of 2)
+    # accuracy 0.99 only at 35 (0.967 at 33); the default (band-damped entropy) stops refining a contour located to
+    # within its resolution and reaches 0.99 at 31 (28 with crossing_search=False: the points before an island is
+    # found differ, and so does the rest of the run; budget here 33: a margin of 2)
     problem = get_problem("islands")
-    _, acc = run(problem, get_strategy("band_entropy", raw_samples=1024, num_restarts=0), budget=30, batch=1, seed=1)
-    _, acc_plain = run(problem, get_strategy("entropy", raw_samples=1024, num_restarts=0), budget=30, batch=1, seed=1)
+    _, acc = run(problem, get_strategy("band_entropy", raw_samples=1024, num_restarts=0), budget=33, batch=1, seed=1)
+    _, acc_plain = run(problem, get_strategy("entropy", raw_samples=1024, num_restarts=0), budget=33, batch=1, seed=1)
     assert acc >= 0.99 > acc_plain, (acc, acc_plain)
 
 
