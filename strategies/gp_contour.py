@@ -39,9 +39,9 @@ class GPContourStrategy:
         acquisition: a ``LevelSetAcquisition`` class (called as ``cls(model, threshold=..., **acquisition_options)``).
         name: the strategy's registered name.
         num_initial: space-filling points before the GP is used (default ``2 d + 2``). Fewer are cheaper on
-            average but riskier: on the 1D excursion function 2 / 3 / 4 initial points give a median of 6 / 7 / 9
-            sequential evaluations to balanced accuracy 0.99 with ``band_entropy`` (7 / 7 / 8 with
-            ``information_gain``), but an ``ExclusionScan`` there (batches of 2, tolerance 0.005, seed 0) started
+            average but riskier: on the 1D excursion function 2 / 3 / 4 initial points gave a median of 6 / 7 / 9
+            sequential evaluations to balanced accuracy 0.99 with ``band_entropy`` before its search phase (7 / 7 /
+            8 with ``information_gain``; from 4, the default with its search phase needs 7), but an ``ExclusionScan`` there (batches of 2, tolerance 0.005, seed 0) started
             from 2 or 3 never evaluates beyond x = 0.89, its GP extrapolates the excluded interval to x = 1, and it
             stops at 16-18 evaluations with balanced accuracy 0.96 (from 4: 30 evaluations, 1.0).
         num_restarts, raw_samples, maxiter: acquisition optimiser settings (botorch ``optimize_acqf``). By default
