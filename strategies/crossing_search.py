@@ -63,7 +63,12 @@ def propose_crossing_search(ctx: ProposalContext, n: int, *, raw_samples: int = 
             )
         avoid = np.concatenate([X, ctx.excluded, np.reshape(chosen, (-1, ctx.dim))])
         admissible = pool[far_from(pool, avoid, min_distance)]
+        if not len(admissible):  # a pool used up: fewer points (as GPContourStrategy)
+            break
         score = model.log_prob_beyond(admissible, ctx.threshold, below=side == "above")
+        if not np.isfinite(score).any():
+            # values that do not vary at all (a plateau): no probability anywhere, so fill the largest void instead
+            score = np.sqrt(((admissible[:, None, :] - avoid[None, :, :]) ** 2).sum(-1)).min(axis=1)
         x = admissible[int(np.argmax(score))]
         chosen.append(x)
         believed = np.concatenate([believed, x[None, :]])

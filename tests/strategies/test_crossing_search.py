@@ -65,6 +65,21 @@ def test_a_pool_is_honoured():
     assert {round(float(v), 2) for v in x[:, 0]} == {0.86, 0.99}  # where the falling values lead
 
 
+def test_a_used_up_pool_gives_fewer_points():
+    pool = np.array([[0.86], [0.99], X0[0]])  # one point of the pool is already evaluated
+    x = BandEntropyStrategy().propose(4, context(candidates=pool, pending=pool[:1]))
+    np.testing.assert_array_equal(x, pool[1:2])  # the only one neither evaluated nor running
+    assert BandEntropyStrategy().propose(2, context(candidates=X0[:2])).shape == (0, 1)
+
+
+def test_a_plateau_fills_the_largest_void():
+    # every value the same (no spread, no probability of crossing anywhere): the point farthest from the data
+    x = propose_crossing_search(make_context(SPACE, X=X0, y=np.full(4, 2.0)), 1)
+    gaps = np.abs(SPACE.sample_unit(1024, seed=0, method="sobol")[:, 0][:, None] - X0[:, 0][None, :]).min(1)
+    assert np.min(np.abs(x[0, 0] - X0[:, 0])) == pytest.approx(gaps.max())
+    assert x[0, 0] > 0.99  # the box's end at 1 is 0.25 from the nearest point (0.754), more than any other
+
+
 def test_below_the_level_searches_upwards():
     # the mirrored problem: every value below the level, the crossing is where the values rise towards it
     x = BandEntropyStrategy(raw_samples=1024, crossing_search=True).propose(1, context(y=-Y0))
