@@ -19,7 +19,7 @@ from active_science.strategy_context import ProposalContext
 __all__ = ["MAX_SEARCH_POINTS", "one_sided", "propose_crossing_search"]
 
 #: the search phase refits ``MarginalTrendKriging`` (24 Cholesky factorisations of n x n, ~0.1 s at n = 100 and 1 024
-#: candidates, ~2.5 s at n = 300) per proposal; beyond this
+#: candidates, ~0.8 s at n = 300; measured on the quiet machine) per proposal; beyond this
 #: many evaluations without a crossing the loop's own GP strategy takes over (the level is then probably nowhere)
 MAX_SEARCH_POINTS = 100
 
