@@ -14,9 +14,9 @@ import numpy as np
 import torch
 
 from active_science.acquisition.band_entropy import DEFAULT_DISTANCE_FRACTION, DEFAULT_RESOLUTION, BandLabelEntropy
+from active_science.exceptions import InvalidInputError
 from active_science.strategies.crossing_search import one_sided, propose_crossing_search
 from active_science.strategies.gp_contour import GPContourStrategy
-from active_science.exceptions import InvalidInputError
 from active_science.strategy_context import ProposalContext
 
 __all__ = ["BandEntropyStrategy", "band_entropy"]
@@ -67,8 +67,9 @@ class BandEntropyStrategy(GPContourStrategy):
         self.crossing_search = crossing_search
 
     def propose(self, n: int, ctx: ProposalContext) -> np.ndarray:
-        searching = self.crossing_search and ctx.surrogate is not None and ctx.threshold is not None
-        if searching and len(ctx.X) + len(ctx.pending) >= self._num_initial(ctx.dim) and one_sided(ctx):
+        # one_sided is None without a threshold (super() then gives its one-line error) or with a known crossing
+        initial_done = len(ctx.X) + len(ctx.pending) >= self._num_initial(ctx.dim)
+        if self.crossing_search and ctx.surrogate is not None and initial_done and one_sided(ctx):
             return propose_crossing_search(ctx, n, raw_samples=self.raw_samples)
         return super().propose(n, ctx)
 

@@ -1,10 +1,11 @@
 """Search for the level while every evaluation lies on one side of it: the most probable crossing.
 
 Until some evaluation has landed on the other side of the level there is no contour to refine, and a level-set
-acquisition on the loop's GP ranks points by probabilities the over-confident GP puts at 1e-85 and below (README,
-1D excursion function): a ranking of numerical noise. This phase asks the question it faces instead, "where is the
-value most probably beyond the level?", under ``MarginalTrendKriging`` (a linear trend, the length scale averaged),
-which follows the data's slope and keeps the short length scales a handful of points cannot rule out. A batch is
+acquisition on the loop's GP ranks points by probabilities the over-confident GP puts below 1e-50 (README, 1D
+excursion function): a ranking of numerical noise. This phase asks the question it faces instead, "where is the
+value most probably beyond the level?", under ``MarginalTrendKriging`` (averaged over a constant and a linear trend
+and over the length scale), which follows the data's slope where they have one and keeps the short length scales a
+handful of points cannot rule out. A batch is
 chosen greedily with the kriging believer (each chosen or running point joins the data at its predicted value).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from active_science.acquisition.optimize import far_from
+from active_science.acquisition.optimize import far_from, squared_distance_to_nearest
 from active_science.surrogates.trend_kriging import MarginalTrendKriging
 from active_science.strategy_context import ProposalContext
 
@@ -46,9 +47,9 @@ def propose_crossing_search(ctx: ProposalContext, n: int, *, raw_samples: int = 
     side = one_sided(ctx)
     if side is None:
         raise ValueError("propose_crossing_search needs evaluations all on one side of the level (see one_sided)")
-    ok = np.isfinite(np.asarray(ctx.y, dtype=float))
-    X = np.asarray(ctx.X, dtype=float)[ok]
-    y = np.asarray(ctx.y, dtype=float)[ok]
+    y = np.asarray(ctx.y, dtype=float)
+    ok = np.isfinite(y)
+    X, y = np.asarray(ctx.X, dtype=float)[ok], y[ok]
     yvar = None if ctx.yvar is None else np.asarray(ctx.yvar, dtype=float)[ok]
     pool = ctx.candidates if ctx.candidates is not None else ctx.space.sample_unit(raw_samples, seed=ctx.seed, method="sobol")
     model = MarginalTrendKriging().fit(X, y, yvar)
@@ -68,7 +69,7 @@ def propose_crossing_search(ctx: ProposalContext, n: int, *, raw_samples: int = 
         score = model.log_prob_beyond(admissible, ctx.threshold, below=side == "above")
         if not np.isfinite(score).any():
             # values that do not vary at all (a plateau): no probability anywhere, so fill the largest void instead
-            score = np.sqrt(((admissible[:, None, :] - avoid[None, :, :]) ** 2).sum(-1)).min(axis=1)
+            score = squared_distance_to_nearest(admissible, avoid)
         x = admissible[int(np.argmax(score))]
         chosen.append(x)
         believed = np.concatenate([believed, x[None, :]])

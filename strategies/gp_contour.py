@@ -41,9 +41,10 @@ class GPContourStrategy:
         num_initial: space-filling points before the GP is used (default ``2 d + 2``). Fewer are cheaper on
             average but riskier: on the 1D excursion function 2 / 3 / 4 initial points gave a median of 6 / 7 / 9
             sequential evaluations to balanced accuracy 0.99 with ``band_entropy`` before its search phase (7 / 7 /
-            8 with ``information_gain``; from 4, the default with its search phase needs 7), but an ``ExclusionScan`` there (batches of 2, tolerance 0.005, seed 0) started
-            from 2 or 3 never evaluates beyond x = 0.89, its GP extrapolates the excluded interval to x = 1, and it
-            stops at 16-18 evaluations with balanced accuracy 0.96 (from 4: 30 evaluations, 1.0).
+            8 with ``information_gain``; from 4, the default with its search phase needs 7), but an
+            ``ExclusionScan`` there (batches of 2, tolerance 0.005, seed 0) started from 2 or 3 never evaluates
+            beyond x = 0.89, its GP extrapolates the excluded interval to x = 1, and it stops at 16-18 evaluations
+            with balanced accuracy 0.96 (from 4: 30 evaluations, 1.0).
         num_restarts, raw_samples, maxiter: acquisition optimiser settings (botorch ``optimize_acqf``). By default
             (``num_restarts=None``) the best of ``raw_samples`` feasible Sobol points is taken without a gradient
             polish up to 3 dimensions (1024 points lie within ~0.03-0.1 of any optimum there, and the polish was

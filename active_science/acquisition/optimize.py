@@ -20,18 +20,22 @@ from botorch.optim import optimize_acqf, optimize_acqf_discrete
 
 from active_science.space import ParameterSpace
 
-__all__ = ["maximize_acquisition", "evaluate_acquisition", "condition_on_believed", "far_from"]
+__all__ = ["maximize_acquisition", "evaluate_acquisition", "condition_on_believed", "far_from", "squared_distance_to_nearest"]
 
 logger = logging.getLogger(__name__)
 DTYPE = torch.float64
 
 
+def squared_distance_to_nearest(points: np.ndarray, avoid: np.ndarray | None) -> np.ndarray:
+    """`(m,)` squared distance from each of `(m, d)` ``points`` to the nearest of `(k, d)` ``avoid`` (inf if none)."""
+    if avoid is None or len(avoid) == 0 or len(points) == 0:
+        return np.full(len(points), np.inf)
+    return ((points[:, None, :] - avoid[None, :, :]) ** 2).sum(-1).min(axis=1)
+
+
 def far_from(points: np.ndarray, avoid: np.ndarray | None, min_distance: float) -> np.ndarray:
     """`(m,)` True where a point of `(m, d)` ``points`` is at least ``min_distance`` from every `(k, d)` ``avoid``."""
-    if avoid is None or len(avoid) == 0 or len(points) == 0:
-        return np.ones(len(points), dtype=bool)
-    d2 = ((points[:, None, :] - avoid[None, :, :]) ** 2).sum(-1)
-    return d2.min(axis=1) >= min_distance**2
+    return squared_distance_to_nearest(points, avoid) >= min_distance**2
 
 
 def evaluate_acquisition(acq: AcquisitionFunction, U: np.ndarray, chunk: int = 2048) -> np.ndarray:

@@ -120,8 +120,9 @@ class MarginalTrendKriging:
         """Mean and sd (standardised scale) of one member at `(m, d)` points (``D``: their distances to the data)."""
         k = _matern52((_distances(U, self._X) if D is None else D) / member.length_scale)  # m x n
         v = solve_triangular(member.chol, k.T, lower=True)  # L^-1 k: n x m
-        mean = self._basis(U, member.linear) @ member.beta + k @ member.Kir
-        u = self._basis(U, member.linear).T - member.chol_F.T @ v  # p x m: the trend's own uncertainty
+        FU = self._basis(U, member.linear)
+        mean = FU @ member.beta + k @ member.Kir
+        u = FU.T - member.chol_F.T @ v  # p x m: the trend's own uncertainty
         var = member.s2 * (1.0 - (v * v).sum(0) + (u * np.linalg.solve(member.A, u)).sum(0))
         return mean, np.sqrt(np.maximum(var, 1e-12 * member.s2))
 
